@@ -1,0 +1,215 @@
+"""The `tracker` command: a Flask CLI group (init-db, seed, list, export, serve, boundaries).
+
+Exit codes: 0 success, 1 bad data or a failed command (message on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy.orm import Session
+
+from . import formatting, vocab
+from .errors import TrackerError
+from .state import TrackerState
+
+
+def _state() -> TrackerState:
+    st: TrackerState = current_app.extensions["tracker"]
+    return st
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    session = _state().sessions()
+    try:
+        yield session
+    except TrackerError as exc:
+        raise click.ClickException(exc.message + (f" ({exc.detail})" if exc.detail else "")
+                                   ) from exc
+    finally:
+        session.close()
+
+
+def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The project filter as CLI options, the same names as the web's query parameters."""
+    opts = [
+        click.option("--status", multiple=True, type=click.Choice(vocab.codes(vocab.STATUSES)),
+                     help="Only this status (repeatable)."),
+        click.option("--kind", multiple=True, type=click.Choice(vocab.codes(vocab.KINDS)),
+                     help="Only this kind (repeatable)."),
+        click.option("--province", multiple=True,
+                     type=click.Choice(vocab.codes(vocab.PROVINCES)),
+                     help="Only projects in this province (repeatable)."),
+        click.option("--owner", default="", help="Owner or investor contains this text."),
+        click.option("--q", default="", help="Search code and names (ignores diacritics)."),
+        click.option("--bbox", default="", help="minLon,minLat,maxLon,maxLat."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def _filter_from(options: dict[str, Any]) -> Any:
+    from .queries import ProjectFilter
+
+    args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items() if v}
+    try:
+        return ProjectFilter.from_args(args)
+    except TrackerError as exc:
+        raise click.UsageError(exc.message) from exc
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from .db import migrate
+
+    migrate(_state().engine)
+    click.echo(f"database at revision head: {_state().engine.url.render_as_string()}")
+
+
+@click.command("seed")
+@click.option("--file", "path", type=click.Path(dir_okay=False),
+              help="Projects GeoJSON to load (default: geodata/projects.geojson).")
+def seed(path: str | None) -> None:
+    """Upsert projects by code from a GeoJSON file; all or nothing."""
+    from .services import seed_boundaries_if_empty, seed_from_file
+
+    settings = _state().settings
+    with _session() as session:
+        report = seed_from_file(session, path or settings.seed_file)
+        click.echo(f"projects: {len(report.created)} created, {len(report.updated)} updated, "
+                   f"{len(report.unchanged)} unchanged; {report.updates_added} status updates "
+                   "added")
+        if path is None and Path(settings.boundaries_file).exists():
+            n = seed_boundaries_if_empty(session, settings.boundaries_file)
+            if n:
+                click.echo(f"boundaries: {n} loaded")
+
+
+LIST_COLUMNS = ("code", "name", "kind", "status", "progress", "length_km", "investment",
+                "disbursed")
+
+
+def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
+    rows = []
+    for p in projects:
+        if fmt == "table":
+            rows.append({
+                "code": p.code, "name": p.name_vi, "kind": p.kind, "status": p.status,
+                "progress": formatting.percent(p.progress_pct),
+                "length_km": formatting.km(p.length_km),
+                "investment": formatting.vnd(p.total_investment_vnd),
+                "disbursed": formatting.vnd(p.disbursed_vnd)})
+        else:
+            rows.append({
+                "code": p.code, "name": p.name_vi, "kind": p.kind, "status": p.status,
+                "progress": p.progress_pct, "length_km": p.length_km,
+                "investment": p.total_investment_vnd, "disbursed": p.disbursed_vnd})
+    return rows
+
+
+def _table(rows: list[dict[str, Any]], width: int = 44) -> str:
+    def cell(v: Any) -> str:
+        text = str(v)
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    cells = [[cell(r[c]) for c in LIST_COLUMNS] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(LIST_COLUMNS)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(LIST_COLUMNS, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+@click.command("list")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def list_projects(fmt: str, **options: Any) -> None:
+    """A status table of the projects in the terminal (or CSV / JSON)."""
+    from .exports import records_to_csv
+    from .queries import select_projects
+
+    f = _filter_from(options)
+    with _session() as session:
+        rows = _list_rows(select_projects(session, f), fmt)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        click.echo(records_to_csv(rows, LIST_COLUMNS), nl=False)
+    else:
+        click.echo(_table(rows))
+        click.echo(f"({len(rows)} projects)")
+
+
+@click.command("export")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson",
+              show_default=True)
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="File to write ('-' for standard output).")
+def export(fmt: str, output: str, **options: Any) -> None:
+    """Write the selected projects to a file for GIS tools."""
+    from .exports import to_geojson
+    from .queries import select_projects
+
+    f = _filter_from(options)
+    with _session() as session:
+        projects = select_projects(session, f)
+        data = to_geojson(projects, _state().today())
+    if output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(output).write_bytes(data)
+        click.echo(f"{len(projects)} projects written to {output}", err=True)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the tracker with waitress."""
+    import waitress
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"serving on http://{host}:{port}")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
+
+
+@click.group("boundaries")
+def boundaries() -> None:
+    """Province outlines shown on the map."""
+
+
+@boundaries.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def boundaries_load(path: str) -> None:
+    """Replace the province outlines with those in PATH (any CRS GDAL reads)."""
+    from .services import read_boundaries, replace_boundaries
+
+    with _session() as session:
+        n = replace_boundaries(session, read_boundaries(path))
+    click.echo(f"{n} boundaries loaded from {path}")
+
+
+def register_commands(app: Flask) -> None:
+    for cmd in (init_db, seed, list_projects, export, serve, boundaries):
+        app.cli.add_command(cmd)
+
+
+def main() -> None:
+    from . import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
+                     help="Cần Thơ – Hậu Giang infrastructure tracker.")
+    cli.main(prog_name="tracker")

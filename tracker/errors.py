@@ -1,0 +1,41 @@
+"""The TrackerError family: each error knows its HTTP status; one handler renders them."""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base: a message a person can act on, and the HTTP status it maps to."""
+
+    http_status = 500
+    error = "internal_error"
+
+    def __init__(self, message: str, detail: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.field = field
+
+    def to_dict(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {"error": self.message, "detail": self.detail}
+        if self.field:
+            out["parameter"] = self.field
+        return out
+
+
+class ValidationError(TrackerError):
+    """Data that breaks a rule of the domain (a constraint, a vocabulary, a geometry)."""
+
+    http_status = 400
+    error = "invalid_data"
+
+
+class BadParameter(TrackerError):
+    """A request or CLI parameter that cannot be parsed or is out of range."""
+
+    http_status = 400
+    error = "bad_parameter"
+
+
+class NotFound(TrackerError):
+    http_status = 404
+    error = "not_found"

@@ -1,0 +1,51 @@
+"""How numbers, money and dates look to a person: the Vietnamese way by default.
+
+Unknown values are never shown as 0: they read "chưa có dữ liệu" / "no data".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+NO_DATA = {"vi": "chưa có dữ liệu", "en": "no data"}
+TY = 1_000_000_000
+TRIEU = 1_000_000
+
+
+def no_data(lang: str = "vi") -> str:
+    return NO_DATA["en" if lang == "en" else "vi"]
+
+
+def number(value: float, decimals: int = 0, lang: str = "vi") -> str:
+    """1250.5 -> '1.250,5' (vi) or '1,250.5' (en); trailing zero decimals dropped."""
+    text = f"{value:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    if lang == "en":
+        return text
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def vnd(value: int | None, lang: str = "vi") -> str:
+    """Money in đồng: '1.250 tỷ đồng', '500 triệu đồng' (en: '1,250 billion VND')."""
+    if value is None:
+        return no_data(lang)
+    if abs(value) >= TY:
+        amount, unit = value / TY, ("billion VND" if lang == "en" else "tỷ đồng")
+    elif abs(value) >= TRIEU:
+        amount, unit = value / TRIEU, ("million VND" if lang == "en" else "triệu đồng")
+    else:
+        amount, unit = float(value), ("VND" if lang == "en" else "đồng")
+    return f"{number(amount, 2, lang)} {unit}"
+
+
+def km(value: float | None, lang: str = "vi") -> str:
+    return no_data(lang) if value is None else f"{number(value, 1, lang)} km"
+
+
+def percent(value: float | None, lang: str = "vi") -> str:
+    return no_data(lang) if value is None else f"{number(value, 1, lang)} %"
+
+
+def day(value: date | None, lang: str = "vi") -> str:
+    return no_data(lang) if value is None else value.strftime("%d/%m/%Y")

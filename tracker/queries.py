@@ -1,0 +1,252 @@
+"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
+
+No Flask here: functions take a session and plain values, so tests call them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from . import vocab
+from .db import is_postgres
+from .errors import BadParameter
+from .models import Project, ProjectProvince
+from .text import fold
+
+SORTABLE = ("code", "name", "kind", "status", "progress", "length", "investment",
+            "disbursed", "disbursement", "planned_end", "updated")
+
+
+def _multi(args: Mapping[str, Any], name: str) -> list[str]:
+    """Values of a parameter given repeatedly (?status=a&status=b) or comma-separated."""
+    getlist = getattr(args, "getlist", None)
+    raw = getlist(name) if getlist else ([args[name]] if name in args else [])
+    out: list[str] = []
+    for item in raw:
+        if isinstance(item, list | tuple):
+            out.extend(str(x) for x in item)
+        else:
+            out.extend(p.strip() for p in str(item).split(",") if p.strip())
+    return out
+
+
+def _check_codes(values: list[str], allowed: tuple[str, ...], name: str) -> tuple[str, ...]:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise BadParameter(f"unknown {name} {', '.join(repr(b) for b in bad)}",
+                           detail=f"{name} must be one of: {', '.join(allowed)}", field=name)
+    return tuple(dict.fromkeys(values))
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise BadParameter("bbox needs four numbers: minLon,minLat,maxLon,maxLat",
+                           detail=f"got {text!r}", field="bbox")
+    try:
+        x0, y0, x1, y1 = (float(p) for p in parts)
+    except ValueError as exc:
+        raise BadParameter("bbox values must be numbers", detail=f"got {text!r}",
+                           field="bbox") from exc
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise BadParameter("bbox is outside ±180° longitude / ±90° latitude",
+                           detail=f"got {text!r}", field="bbox")
+    if x0 > x1 or y0 > y1:
+        raise BadParameter("bbox minimum is greater than its maximum",
+                           detail=f"got {text!r} (order: minLon,minLat,maxLon,maxLat)",
+                           field="bbox")
+    return (x0, y0, x1, y1)
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    """What a person asked to see. The same filter drives map, table, exports and API."""
+
+    status: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    province: tuple[str, ...] = ()
+    owner: str = ""
+    q: str = ""
+    bbox: tuple[float, float, float, float] | None = None
+    updated_since: datetime | None = None
+    codes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> ProjectFilter:
+        """Parse request args or CLI options; unknown codes and bad values are BadParameter."""
+        bbox = args.get("bbox")
+        since = args.get("updated_since")
+        updated_since = None
+        if since:
+            try:
+                updated_since = datetime.fromisoformat(str(since).replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise BadParameter("updated_since is not an ISO 8601 date or date-time",
+                                   detail=f"got {since!r}", field="updated_since") from exc
+            if updated_since.tzinfo is not None:
+                from datetime import UTC
+
+                updated_since = updated_since.astimezone(UTC).replace(tzinfo=None)
+        return cls(
+            status=_check_codes(_multi(args, "status"), vocab.codes(vocab.STATUSES), "status"),
+            kind=_check_codes(_multi(args, "kind"), vocab.codes(vocab.KINDS), "kind"),
+            province=_check_codes(_multi(args, "province"), vocab.codes(vocab.PROVINCES),
+                                  "province"),
+            owner=str(args.get("owner") or "").strip(),
+            q=str(args.get("q") or "").strip(),
+            bbox=parse_bbox(str(bbox)) if bbox else None,
+            updated_since=updated_since,
+        )
+
+    def to_args(self) -> dict[str, str]:
+        """Query parameters that reproduce this filter (for links between views)."""
+        out: dict[str, str] = {}
+        for name in ("status", "kind", "province"):
+            if getattr(self, name):
+                out[name] = ",".join(getattr(self, name))
+        if self.owner:
+            out["owner"] = self.owner
+        if self.q:
+            out["q"] = self.q
+        if self.bbox:
+            out["bbox"] = ",".join(f"{v:g}" for v in self.bbox)
+        if self.updated_since:
+            out["updated_since"] = self.updated_since.isoformat()
+        return out
+
+    def is_empty(self) -> bool:
+        return not self.to_args() and not self.codes
+
+
+def _where(stmt: Select[Any], f: ProjectFilter, postgres: bool) -> Select[Any]:
+    if f.status:
+        stmt = stmt.where(Project.status.in_(f.status))
+    if f.kind:
+        stmt = stmt.where(Project.kind.in_(f.kind))
+    if f.province:
+        stmt = stmt.where(Project.id.in_(
+            select(ProjectProvince.project_id).where(ProjectProvince.province.in_(f.province))))
+    if f.owner:
+        pattern = f"%{f.owner.lower()}%"
+        stmt = stmt.where(or_(func.lower(Project.owner).like(pattern),
+                              func.lower(Project.investor).like(pattern)))
+    if f.q:
+        for word in fold(f.q).split():
+            stmt = stmt.where(Project.search_text.contains(word, autoescape=True))
+    if f.bbox:
+        x0, y0, x1, y1 = f.bbox
+        stmt = stmt.where(and_(Project.min_lon <= x1, Project.max_lon >= x0,
+                               Project.min_lat <= y1, Project.max_lat >= y0))
+        if postgres:
+            envelope = func.ST_MakeEnvelope(x0, y0, x1, y1, 4326)
+            stmt = stmt.where(func.ST_Intersects(Project.geometry, envelope))
+    if f.updated_since:
+        stmt = stmt.where(Project.updated_at >= f.updated_since)
+    if f.codes:
+        stmt = stmt.where(Project.code.in_(f.codes))
+    return stmt
+
+
+def _order(sort: str, desc: bool) -> list[Any]:
+    disbursement = Project.disbursed_vnd * 1.0 / func.nullif(Project.total_investment_vnd, 0)
+    column: Any = {
+        "code": Project.code, "name": Project.name_vi, "kind": Project.kind,
+        "status": Project.status, "progress": Project.progress_pct,
+        "length": Project.length_km, "investment": Project.total_investment_vnd,
+        "disbursed": Project.disbursed_vnd, "disbursement": disbursement,
+        "planned_end": Project.planned_end, "updated": Project.updated_at,
+    }[sort]
+    # Unknown values sort last either way: they are not "smallest", they are missing.
+    primary = column.desc().nulls_last() if desc else column.asc().nulls_last()
+    return [primary, Project.code.asc()]
+
+
+def select_projects(session: Session, f: ProjectFilter, *, sort: str = "code",
+                    desc: bool = False, limit: int | None = None, offset: int = 0,
+                    with_history: bool = False) -> list[Project]:
+    """The projects the filter selects, in a stable order (ties broken by code)."""
+    if sort not in SORTABLE:
+        raise BadParameter(f"cannot sort by {sort!r}", detail=f"one of {', '.join(SORTABLE)}",
+                           field="sort")
+    options = [selectinload(Project.provinces)]
+    if with_history:
+        options += [selectinload(Project.funding_lines), selectinload(Project.updates),
+                    selectinload(Project.source_links)]
+    stmt = _where(select(Project), f, is_postgres(session)).options(*options)
+    stmt = stmt.order_by(*_order(sort, desc)).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def count_projects(session: Session, f: ProjectFilter) -> int:
+    stmt = _where(select(func.count(Project.id)), f, is_postgres(session))
+    return int(session.scalar(stmt) or 0)
+
+
+def get_project(session: Session, code: str) -> Project | None:
+    return session.scalar(select(Project).where(Project.code == code).options(
+        selectinload(Project.provinces), selectinload(Project.funding_lines),
+        selectinload(Project.updates), selectinload(Project.source_links)))
+
+
+# --------------------------------------------------------------------------- business rules
+
+def disbursement_rate(project: Project) -> float | None:
+    """Disbursed / total investment, in %; None when either is unknown or the total is 0."""
+    if project.disbursed_vnd is None or not project.total_investment_vnd:
+        return None
+    return round(100.0 * project.disbursed_vnd / project.total_investment_vnd, 1)
+
+
+def days_late(project: Project, today: date) -> int | None:
+    """Days since the planned end passed, for a project not completed or cancelled; else None.
+
+    A year- or month-precision planned end counts from the last day of its period.
+    """
+    if project.planned_end is None or project.status in ("completed", "cancelled"):
+        return None
+    late = (today - project.planned_end).days
+    return late if late > 0 else None
+
+
+def project_record(p: Project, today: date) -> dict[str, Any]:
+    """The flat attribute set every export and API listing shares (stable names)."""
+    return {
+        "code": p.code,
+        "name_vi": p.name_vi,
+        "name_en": p.name_en,
+        "kind": p.kind,
+        "status": p.status,
+        "progress_pct": p.progress_pct,
+        "length_km": p.length_km,
+        "stated_length_km": p.stated_length_km,
+        "total_investment_vnd": p.total_investment_vnd,
+        "disbursed_vnd": p.disbursed_vnd,
+        "disbursement_pct": disbursement_rate(p),
+        "planned_start": p.partial_date("planned_start"),
+        "planned_end": p.partial_date("planned_end"),
+        "actual_start": p.partial_date("actual_start"),
+        "actual_end": p.partial_date("actual_end"),
+        "days_late": days_late(p, today),
+        "owner": p.owner,
+        "investor": p.investor,
+        "provinces": ";".join(p.province_codes),
+        "field": p.field,
+        "geometry_accuracy": p.geometry_accuracy,
+        "geometry_note": p.geometry_note,
+        "updated_at": p.updated_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+RECORD_FIELDS: Sequence[str] = (
+    "code", "name_vi", "name_en", "kind", "status", "progress_pct", "length_km",
+    "stated_length_km", "total_investment_vnd", "disbursed_vnd", "disbursement_pct",
+    "planned_start", "planned_end", "actual_start", "actual_end", "days_late", "owner",
+    "investor", "provinces", "field", "geometry_accuracy", "geometry_note", "updated_at")
