@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from . import formatting, vocab
@@ -69,6 +69,7 @@ def _filter_from(options: dict[str, Any]) -> Any:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     from .db import migrate
@@ -78,6 +79,7 @@ def init_db() -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--file", "path", type=click.Path(dir_okay=False),
               help="Projects GeoJSON to load (default: geodata/projects.geojson).")
 def seed(path: str | None) -> None:
@@ -132,6 +134,7 @@ def _table(rows: list[dict[str, Any]], width: int = 44) -> str:
 
 
 @click.command("list")
+@with_appcontext
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 def list_projects(fmt: str, **options: Any) -> None:
@@ -152,6 +155,7 @@ def list_projects(fmt: str, **options: Any) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @filter_options
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson",
               show_default=True)
@@ -174,6 +178,7 @@ def export(fmt: str, output: str, **options: Any) -> None:
 
 
 @click.command("serve")
+@with_appcontext
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -192,6 +197,7 @@ def boundaries() -> None:
 
 
 @boundaries.command("load")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def boundaries_load(path: str) -> None:
     """Replace the province outlines with those in PATH (any CRS GDAL reads)."""

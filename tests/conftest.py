@@ -1,0 +1,110 @@
+"""Fixtures: every database test runs on a real SQLite file and on a real PostGIS.
+
+PostGIS tests read their URL from TRACKER_TEST_POSTGIS_URL. Without it they are skipped on a
+developer machine; in CI (CI=true) a missing PostGIS is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tracker import create_app
+from tracker.config import REPO_ROOT
+from tracker.db import make_engine, migrate
+
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SEED_FILE = REPO_ROOT / "geodata" / "projects.geojson"
+TODAY = "2026-11-21"
+TABLES = ("status_updates", "funding_lines", "project_sources", "project_provinces",
+          "projects", "sources", "boundaries")
+
+
+def postgis_url() -> str | None:
+    url = os.environ.get("TRACKER_TEST_POSTGIS_URL")
+    if not url and os.environ.get("CI") == "true":
+        pytest.fail("CI=true but TRACKER_TEST_POSTGIS_URL is not set: PostGIS tests must run")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test gets its own copy (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "tracker.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgis_database() -> Iterator[str]:
+    url = postgis_url()
+    if not url:
+        pytest.skip("TRACKER_TEST_POSTGIS_URL is not set")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        for table in TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    migrate(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "tracker.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url: str = request.getfixturevalue("postgis_database")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path):
+    app = create_app({"database_url": db_url, "instance_path": str(tmp_path),
+                      "today": TODAY, "auto_migrate": False, "tiles_url": ""})
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["tracker"].engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    s = app.extensions["tracker"].sessions()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def seeded_app(app):
+    from tracker.services import seed_boundaries_if_empty, seed_from_file
+
+    st = app.extensions["tracker"]
+    with st.sessions() as s:
+        seed_from_file(s, SEED_FILE)
+        seed_boundaries_if_empty(s, REPO_ROOT / "geodata" / "boundaries.geojson")
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
