@@ -250,3 +250,54 @@ RECORD_FIELDS: Sequence[str] = (
     "stated_length_km", "total_investment_vnd", "disbursed_vnd", "disbursement_pct",
     "planned_start", "planned_end", "actual_start", "actual_end", "days_late", "owner",
     "investor", "provinces", "field", "geometry_accuracy", "geometry_note", "updated_at")
+
+
+# --------------------------------------------------------------------------- key figures
+
+@dataclass
+class Group:
+    """Key figures of one group of projects (a status, a kind, or all)."""
+
+    count: int = 0
+    km: float = 0.0
+    investment_vnd: int = 0
+    disbursed_vnd: int = 0
+    with_investment: int = 0  # how many projects the investment sum covers
+    with_disbursed: int = 0
+
+
+@dataclass
+class Summary:
+    total: Group
+    by_status: dict[str, Group]
+    by_kind: dict[str, Group]
+    late: list[tuple[Project, int]]
+    without_geometry: int
+
+
+def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
+    """Counts, km and money by status and kind, and the late projects (the dashboard's and
+    the API's numbers). Unknown amounts are left out of sums and counted separately, so a
+    total never silently treats 'no data' as 0."""
+    postgres = is_postgres(session)
+    cols = (func.count(Project.id), func.coalesce(func.sum(Project.length_km), 0.0),
+            func.coalesce(func.sum(Project.total_investment_vnd), 0),
+            func.coalesce(func.sum(Project.disbursed_vnd), 0),
+            func.count(Project.total_investment_vnd), func.count(Project.disbursed_vnd))
+
+    def groups(key: Any) -> dict[str, Group]:
+        stmt = _where(select(key, *cols), f, postgres).group_by(key)
+        return {row[0]: Group(int(row[1]), float(row[2]), int(row[3]), int(row[4]),
+                              int(row[5]), int(row[6])) for row in session.execute(stmt)}
+
+    total_row = session.execute(_where(select(*cols), f, postgres)).one()
+    total = Group(int(total_row[0]), float(total_row[1]), int(total_row[2]), int(total_row[3]),
+                  int(total_row[4]), int(total_row[5]))
+    late_stmt = _where(select(Project), f, postgres).where(
+        Project.planned_end < today, Project.status.not_in(("completed", "cancelled"))
+    ).order_by(Project.planned_end, Project.code)
+    late = [(p, days_late(p, today) or 0) for p in session.scalars(late_stmt)]
+    no_geom = session.scalar(_where(select(func.count(Project.id)), f, postgres).where(
+        Project.geometry.is_(None))) or 0
+    return Summary(total=total, by_status=groups(Project.status), by_kind=groups(Project.kind),
+                   late=late, without_geometry=int(no_geom))

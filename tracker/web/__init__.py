@@ -66,9 +66,11 @@ def _handle_unexpected(exc: Exception) -> Any:
 def register(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
+    from .. import i18n
     from . import assets, pages
 
     Bootstrap5(app)
+    i18n.init_app(app)
     app.teardown_appcontext(_close_session)
     app.register_error_handler(TrackerError, _handle_tracker_error)
     app.register_error_handler(HTTPException, _handle_http_error)

@@ -1,0 +1,60 @@
+"""The shared filter and the key figures, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TODAY
+from tracker.errors import BadParameter
+from tracker.queries import ProjectFilter, count_projects, select_projects, summary
+
+
+def codes(session, **args):
+    return [p.code for p in select_projects(session, ProjectFilter.from_args(args))]
+
+
+def test_filters_select_in_sql(seeded_app):
+    with seeded_app.extensions["tracker"].sessions() as s:
+        assert codes(s, kind="bridge") == ["vam-xang-bridge"]
+        assert "bon-tong-mot-ngan" in codes(s, q="bon tong")
+        assert codes(s, q="Bốn Tổng") == codes(s, q="BON TONG")
+        assert set(codes(s, status="completed,preparation")) >= {"ql61c-phase1", "ql61c-phase2"}
+        assert "vam-xang-bridge" in codes(s, bbox="105.64,9.96,105.66,9.98")
+        assert "chau-doc-can-tho-soc-trang-expressway" in codes(s, province="an-giang")
+        assert codes(s, owner="hậu giang")
+        assert count_projects(s, ProjectFilter()) == len(codes(s))
+
+
+@pytest.mark.parametrize("args, parameter", [
+    ({"status": "done"}, "status"), ({"kind": "tunnel"}, "kind"),
+    ({"bbox": "106,10,105,9"}, "bbox"), ({"bbox": "0,0,200,10"}, "bbox"),
+    ({"updated_since": "yesterday"}, "updated_since"),
+])
+def test_bad_filter_values_name_the_parameter(args, parameter):
+    with pytest.raises(BadParameter) as err:
+        ProjectFilter.from_args(args)
+    assert err.value.field == parameter
+
+
+def test_filter_round_trips_through_query_args():
+    f = ProjectFilter.from_args({"status": "proposed,completed", "q": "xà no",
+                                 "bbox": "105,9,106,10"})
+    assert ProjectFilter.from_args(f.to_args()) == f
+
+
+def test_summary_sums_known_values_and_counts_unknown(seeded_app):
+    from datetime import date
+
+    with seeded_app.extensions["tracker"].sessions() as s:
+        projects = select_projects(s, ProjectFilter())
+        result = summary(s, ProjectFilter(), date.fromisoformat(TODAY))
+        assert result.total.count == len(projects)
+        known = [p.total_investment_vnd for p in projects if p.total_investment_vnd is not None]
+        assert result.total.investment_vnd == sum(known)
+        assert result.total.with_investment == len(known)
+        assert sum(g.count for g in result.by_status.values()) == len(projects)
+        assert result.total.km == pytest.approx(sum(p.length_km or 0 for p in projects))
+        late_codes = [p.code for p, _ in result.late]
+        # opening was expected 19/12/2025 and no later update confirms it
+        assert "can-tho-ca-mau-expressway" in late_codes
+        assert all(days > 0 for _, days in result.late)
