@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from tracker import create_app
 from tracker.config import REPO_ROOT
@@ -46,17 +48,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgis_database() -> Iterator[str]:
-    url = postgis_url()
-    if not url:
+    """A fresh database of this test run's own (so parallel runs never share tables),
+    created on the server TRACKER_TEST_POSTGIS_URL names, migrated once, dropped at the end."""
+    base = postgis_url()
+    if not base:
         pytest.skip("TRACKER_TEST_POSTGIS_URL is not set")
+    name = f"tracker_t_{os.getpid()}_{int(time.time())}"
+    server = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(make_engine(base).url).set(database=name).render_as_string(
+        hide_password=False)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        for table in TABLES:
-            conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     migrate(engine)
     engine.dispose()
     yield url
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

@@ -1,0 +1,54 @@
+"""App assembly, settings and their documentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from tracker.config import REPO_ROOT, load_settings, setting_docs
+from tracker.db import alembic_config
+from tracker.state import HEAD_REVISION
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for env, _default, _help in setting_docs():
+        assert f"`{env}`" in readme, f"{env} is not documented in README.md"
+
+
+def test_settings_come_from_the_environment_and_overrides_win():
+    s = load_settings({"tiles_url": "http://x/{z}/{x}/{y}.png"},
+                      environ={"TRACKER_REGION_BBOX": "105,9,106,10",
+                               "TRACKER_TILES_URL": "ignored"})
+    assert s.region_bbox == (105.0, 9.0, 106.0, 10.0)
+    assert s.tiles_url == "http://x/{z}/{x}/{y}.png"
+    with pytest.raises(ValueError, match="TRACKER_REGION_BBOX"):
+        load_settings(environ={"TRACKER_REGION_BBOX": "106,9,105,10"})
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path: Path):
+    s = load_settings({"instance_path": str(tmp_path)}, environ={})
+    assert s.resolved_database_url == f"sqlite:///{tmp_path}/tracker.db"
+
+
+def test_head_revision_constant_matches_alembic():
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_current_head() == HEAD_REVISION
+
+
+def test_healthz_and_index(seeded_app):
+    client = seeded_app.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json["projects"] >= 10
+    page = client.get("/")
+    assert page.status_code == 200
+
+
+def test_sqlite_database_uses_wal(app):
+    engine = app.extensions["tracker"].engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("WAL is a SQLite setting")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -1,0 +1,81 @@
+"""The `tracker` command: output and exit codes (0 ok, 1 bad data, 2 bad usage)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from tests.conftest import SEED_FILE
+from tracker.models import Project
+
+
+def test_seed_then_list_table(runner):
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output and "boundaries: 2 loaded" in result.output
+    again = runner.invoke(args=["seed"])
+    assert "0 created, 0 updated" in again.output and "0 status updates added" in again.output
+    table = runner.invoke(args=["list"])
+    assert table.exit_code == 0
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["code", "name", "kind", "status", "progress", "length_km",
+                                "investment", "disbursed"]
+    assert any(line.startswith("ql61c-phase2 ") and "3.888 tỷ đồng" in line for line in lines)
+    assert "chưa có dữ liệu" in table.output  # unknown is shown as such, never 0
+
+
+def test_list_csv_and_json_use_plain_numbers(runner):
+    runner.invoke(args=["seed"])
+    out = runner.invoke(args=["list", "--format", "csv", "--kind", "road"]).output
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and all(r["kind"] == "road" for r in rows)
+    q2 = next(r for r in rows if r["code"] == "ql61c-phase2")
+    assert q2["investment"] == "3888000000000"
+    data = json.loads(runner.invoke(args=["list", "--format", "json",
+                                          "--status", "completed"]).output)
+    assert data and {d["status"] for d in data} == {"completed"}
+    assert all(d["investment"] is None or isinstance(d["investment"], int) for d in data)
+
+
+def test_list_rejects_unknown_status_with_usage_exit_code(runner):
+    result = runner.invoke(args=["list", "--status", "finished"])
+    assert result.exit_code == 2
+    assert "finished" in result.output
+
+
+def test_seed_with_a_bad_file_exits_1_and_writes_nothing(app, runner, tmp_path):
+    data = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+    data["features"][2]["properties"]["kind"] = "tunnel"
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["seed", "--file", str(bad)])
+    assert result.exit_code == 1
+    code = data["features"][2]["properties"]["code"]
+    assert f"feature 3 ({code})" in result.output or code in result.output
+    assert "tunnel" in result.output
+    with app.extensions["tracker"].sessions() as s:
+        assert s.scalar(select(func.count(Project.id))) == 0
+
+
+def test_boundaries_load_missing_file_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(args=["boundaries", "load", str(tmp_path / "nope.geojson")])
+    assert result.exit_code == 2
+
+
+def test_console_script_runs_init_db_and_list_on_a_fresh_sqlite(tmp_path):
+    """The installed `tracker` entry point, as a person runs it (a real process)."""
+    env = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_DATABASE_URL": ""}
+    exe = [sys.executable, "-c", "from tracker.cli import main; main()"]
+    init = subprocess.run([*exe, "init-db"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert init.returncode == 0, init.stderr
+    assert (tmp_path / "tracker.db").exists()
+    listing = subprocess.run([*exe, "list"], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert listing.returncode == 0 and "(0 projects)" in listing.stdout
