@@ -46,9 +46,10 @@ def test_healthz_and_index(seeded_app):
     assert page.status_code == 200
 
 
-def test_sqlite_database_uses_wal(app):
-    engine = app.extensions["tracker"].engine
-    if engine.dialect.name != "sqlite":
-        pytest.skip("WAL is a SQLite setting")
-    with engine.connect() as conn:
+def test_sqlite_database_uses_wal(tmp_path):
+    from tracker import create_app
+
+    app = create_app({"instance_path": str(tmp_path), "database_url": ""})
+    with app.extensions["tracker"].engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert (tmp_path / "tracker.db").exists()  # created and migrated on first start

@@ -161,13 +161,18 @@ def test_database_knows_every_vocabulary_code(session):
     session.commit()
 
 
-def test_postgis_rejects_invalid_geometry_in_sql(session):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("native geometry checks exist on PostGIS only; SQLite relies on the model")
-    with pytest.raises(IntegrityError):
-        session.execute(text(
-            "INSERT INTO projects (code, name_vi, kind, field, status, search_text, created_at,"
-            " updated_at, geometry, geometry_type, min_lon, min_lat, max_lon, max_lat,"
-            " geometry_accuracy) VALUES ('bow', 'x', 'road', 'transport', 'proposed', '', now(),"
-            " now(), ST_GeomFromText('LINESTRING(105.5 9.8, 105.5 9.8)', 4326), 'LineString', 105.5, 9.8, 105.5, 9.8, 'approximate')"))
-        session.commit()
+def test_postgis_rejects_invalid_geometry_in_sql(postgis_database):
+    """Native geometry checks exist on PostGIS only (SQLite relies on the model for these)."""
+    from tracker.db import make_engine
+
+    engine = make_engine(postgis_database)
+    with pytest.raises(IntegrityError, match="ck_projects_geometry_valid"):
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO projects (code, name_vi, kind, field, status, search_text,"
+                " created_at, updated_at, geometry, geometry_type, min_lon, min_lat, max_lon,"
+                " max_lat, geometry_accuracy) VALUES ('bow', 'x', 'road', 'transport',"
+                " 'proposed', '', now(), now(),"
+                " ST_GeomFromText('LINESTRING(105.5 9.8, 105.5 9.8)', 4326), 'LineString',"
+                " 105.5, 9.8, 105.5, 9.8, 'approximate')"))
+    engine.dispose()

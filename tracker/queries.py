@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from . import vocab
@@ -124,7 +124,8 @@ class ProjectFilter:
         return not self.to_args() and not self.codes
 
 
-def _where(stmt: Select[Any], f: ProjectFilter, postgres: bool) -> Select[Any]:
+def _where(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
+    """Add the filter's conditions to any SELECT over projects (rows, counts, sums)."""
     if f.status:
         stmt = stmt.where(Project.status.in_(f.status))
     if f.kind:

@@ -209,7 +209,7 @@ def _feature(feat: Any, known_sources: set[str]) -> ProjectRecord:
         if props.get(name) is not None and name not in supported:
             raise ValidationError(f"{name} has a value but no source supports it")
 
-    return ProjectRecord(code=code, scalars=scalars, geometry=geometry, provinces=provinces,
+    return ProjectRecord(code=str(code), scalars=scalars, geometry=geometry, provinces=provinces,
                          funding=funding, updates=updates, sources=sources)
 
 
