@@ -151,3 +151,13 @@ def test_seed_reads_only_utf8_geojson(session, tmp_path: Path):
     bad.write_text("{not json")
     with pytest.raises(ValidationError, match="not valid JSON"):
         seed_from_file(session, bad)
+
+
+def test_projects_know_their_present_day_unit(seeded_app):
+    from tracker.queries import project_record
+
+    with seeded_app.extensions["tracker"].sessions() as s:
+        p = s.scalar(select(Project).where(Project.code == "ql61c-phase2"))
+        record = project_record(p, p.updated_at.date())
+        assert record["provinces"] == "hau-giang"
+        assert record["current_unit"] == "Thành phố Cần Thơ"

@@ -239,6 +239,7 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "owner": p.owner,
         "investor": p.investor,
         "provinces": ";".join(p.province_codes),
+        "current_unit": ";".join(vocab.current_units(p.province_codes)) or None,
         "field": p.field,
         "geometry_accuracy": p.geometry_accuracy,
         "geometry_note": p.geometry_note,
@@ -250,7 +251,8 @@ RECORD_FIELDS: Sequence[str] = (
     "code", "name_vi", "name_en", "kind", "status", "progress_pct", "length_km",
     "stated_length_km", "total_investment_vnd", "disbursed_vnd", "disbursement_pct",
     "planned_start", "planned_end", "actual_start", "actual_end", "days_late", "owner",
-    "investor", "provinces", "field", "geometry_accuracy", "geometry_note", "updated_at")
+    "investor", "provinces", "current_unit", "field", "geometry_accuracy", "geometry_note",
+    "updated_at")
 
 
 # --------------------------------------------------------------------------- key figures

@@ -73,8 +73,8 @@ FUNDING_SOURCES: tuple[Term, ...] = (
 )
 
 _MERGED_CT = dict(
-    merged_into_vi="Thành phố Cần Thơ (sau sáp nhập)",
-    merged_into_en="Cần Thơ city (merged)",
+    merged_into_vi="Thành phố Cần Thơ",
+    merged_into_en="Cần Thơ city",
     merged_on="2025-07-01",
     merger_basis="Nghị quyết 202/2025/QH15",
 )
@@ -118,3 +118,16 @@ STATUS_BY_CODE = {s.code: s for s in STATUSES}
 KIND_BY_CODE = {k.code: k for k in KINDS}
 PROVINCE_BY_CODE = {p.code: p for p in PROVINCES}
 PROVINCE_BY_ISO = {p.iso_3166_2: p for p in PROVINCES}
+
+
+def current_units(province_codes: list[str], lang: str = "vi") -> list[str]:
+    """The present-day units (after the 1 July 2025 mergers we hold sources for) that the
+    programme-era provinces now belong to; provinces we hold no merger source for are left
+    out rather than guessed."""
+    out: list[str] = []
+    for code in province_codes:
+        p = PROVINCE_BY_CODE.get(code)
+        name = p and (p.merged_into_en if lang == "en" else p.merged_into_vi)
+        if name and name not in out:
+            out.append(name)
+    return out
