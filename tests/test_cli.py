@@ -79,3 +79,32 @@ def test_console_script_runs_init_db_and_list_on_a_fresh_sqlite(tmp_path):
     listing = subprocess.run([*exe, "list"], env=env, capture_output=True, text=True,
                              timeout=120)
     assert listing.returncode == 0 and "(0 projects)" in listing.stdout
+
+
+def test_serve_answers_healthz_from_a_real_process(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_DATABASE_URL": ""}
+    proc = subprocess.Popen([sys.executable, "-c", "from tracker.cli import main; main()",
+                             "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = json.loads(r.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert body == {"status": "ok", "projects": 0}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

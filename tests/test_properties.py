@@ -1,0 +1,42 @@
+"""Property tests: round trips that must hold for any input, not just the examples."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracker import vocab
+from tracker.dates import iso_partial, parse_partial
+from tracker.queries import ProjectFilter
+from tracker.text import fold
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+       st.sampled_from(["day", "month", "year"]), st.sampled_from(["start", "end"]))
+def test_partial_dates_round_trip(d, precision, bound):
+    text = iso_partial(d, precision)
+    parsed, p = parse_partial(text, bound)
+    assert p == precision and iso_partial(parsed, p) == text
+    if bound == "start":
+        assert parsed <= d
+    else:
+        assert parsed >= d
+
+
+@given(st.text())
+def test_fold_is_idempotent_and_plain_ascii_for_vietnamese(s):
+    once = fold(s)
+    assert fold(once) == once
+    assert once == once.lower() or once.lower() != once.casefold()
+
+
+@given(st.lists(st.sampled_from(vocab.codes(vocab.STATUSES)), unique=True),
+       st.lists(st.sampled_from(vocab.codes(vocab.KINDS)), unique=True),
+       st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=","),
+               max_size=20).map(str.strip))
+def test_filter_round_trips_through_args(statuses, kinds, q):
+    f = ProjectFilter.from_args({"status": ",".join(statuses), "kind": ",".join(kinds),
+                                 "q": q})
+    assert ProjectFilter.from_args(f.to_args()) == f
