@@ -157,24 +157,41 @@ def list_projects(fmt: str, **options: Any) -> None:
 @click.command("export")
 @with_appcontext
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson",
-              show_default=True)
+@click.option("--format", "fmt", default="geojson", show_default=True,
+              type=click.Choice(["geojson", "gpkg", "shp.zip", "kml", "csv", "xlsx"]),
+              help="geojson (RFC 7946), gpkg, shp.zip (Shapefiles, UTF-8, .prj), kml, "
+              "csv (UTF-8 with BOM, WKT) or xlsx.")
+@click.option("--crs", default="", help="Reproject a gpkg or shp.zip to this EPSG code, e.g. "
+              "EPSG:3405 (VN-2000 / UTM 48N). Other formats are always WGS 84.")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
               help="File to write ('-' for standard output).")
-def export(fmt: str, output: str, **options: Any) -> None:
-    """Write the selected projects to a file for GIS tools."""
-    from .exports import to_geojson
-    from .queries import select_projects
+def export(fmt: str, crs: str, output: str, **options: Any) -> None:
+    """Write the selected projects to a file for GIS tools (the same files as the API's
+    /api/v1/projects.<format>)."""
+    from .exports import CRS_FORMATS, render
+    from .params import parse_crs
+    from .rows import select_records
 
     f = _filter_from(options)
+    try:
+        target = parse_crs({"crs": crs}) if crs else None
+    except TrackerError as exc:
+        raise click.BadParameter(exc.message, param_hint="--crs") from exc
+    if target is not None and fmt not in CRS_FORMATS:
+        raise click.BadParameter(f"{fmt} is always WGS 84; a CRS can be asked for "
+                                 f"{' or '.join(CRS_FORMATS)}", param_hint="--crs")
+    today = _state().today()
     with _session() as session:
-        projects = select_projects(session, f)
-        data = to_geojson(projects, _state().today())
+        rs = select_records(session, f, today)
+        info = [("Xuất ngày / exported on", today.isoformat()),
+                ("Số dự án / projects", len(rs.records)),
+                ("Bộ lọc / filter", " ".join(f"{k}={v}" for k, v in f.to_args().items()) or "—")]
+        data = render(fmt, rs.records, rs.wkb, today=today, crs=target, info=info)
     if output == "-":
         sys.stdout.buffer.write(data)
     else:
         Path(output).write_bytes(data)
-        click.echo(f"{len(projects)} projects written to {output}", err=True)
+        click.echo(f"{len(rs.records)} projects written to {output}", err=True)
 
 
 @click.command("serve")

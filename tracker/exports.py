@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 import shapely
 
-from .geo import MAX_DECIMALS, round_coordinates
+from .geo import MAX_DECIMALS, WGS84, round_coordinates, transform
 from .models import Project
 from .queries import RECORD_FIELDS, project_record
 
@@ -64,3 +67,323 @@ def records_to_csv(records: Sequence[dict[str, Any]], fields: Sequence[str] = RE
     for r in records:
         writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in fields})
     return buf.getvalue()
+
+
+# =========================================================================== every GIS format
+# The API, the OGC API and `tracker export` write selections from the fast read path
+# (tracker.rows: records as project_record gives them, geometry as WKB) to every format GIS
+# staff use. GeoJSON, KML and CSV are WGS 84 by definition; GeoPackage and Shapefile carry
+# their CRS and may be reprojected (EPSG:3405 VN-2000 / UTM 48N, or any EPSG code).
+
+FORMATS = ("geojson", "gpkg", "shp.zip", "kml", "csv", "xlsx")
+CRS_FORMATS = ("gpkg", "shp.zip")
+MEDIA_TYPES = {
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+    "shp.zip": "application/zip",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FILE_STEM = "du-an"  # "projects": du-an-2026-11-21.gpkg
+LAYER = "du_an"
+WKT_FIELD = "WKT"  # the name GDAL's CSV driver reads as geometry
+XLSX_MAX_CELL = 32767  # characters Excel keeps in one cell
+
+# Shapefile layers by geometry family (a .shp holds one family); projects without geometry
+# go to a table of their own (.dbf), so the zip holds every selected project exactly once.
+SHP_LAYERS = (("diem", ("Point", "MultiPoint")),
+              ("tuyen", ("LineString", "MultiLineString")),
+              ("vung", ("Polygon", "MultiPolygon")),
+              ("khong-vi-tri", (None,)))
+
+_LINESTRING_WKB = b"\x01\x02\x00\x00\x00"  # little-endian 2D LineString
+_POINT_WKB = b"\x01\x01\x00\x00\x00"  # little-endian 2D Point
+
+
+def export_filename(fmt: str, today: date) -> str:
+    return f"{FILE_STEM}-{today.isoformat()}.{fmt}"
+
+
+def geometries(wkbs: Sequence[bytes | None]) -> np.ndarray:
+    """Shapely geometries (None where missing), parsed in one vectorised call."""
+    arr = np.array(list(wkbs) + [None], dtype=object)[:-1]  # keep bytes as objects
+    return shapely.from_wkb(arr)
+
+
+def geojson_geometries(wkbs: Sequence[bytes | None]) -> list[Any]:
+    """RFC 7946 geometry members for WKB values: ≤ 7 decimals, right-hand polygons.
+
+    2D Points and LineStrings (nearly every project) are read straight from the WKB into one
+    numpy array, rounded at once, and handed to orjson as arrays (dump with
+    OPT_SERIALIZE_NUMPY); anything else goes through GEOS (`geometry_fragments`)."""
+    out: list[Any] = [None] * len(wkbs)
+    chunks: list[bytes] = []
+    simple: list[tuple[int, str, int]] = []  # (position, type, number of points)
+    other: list[int] = []
+    for i, wkb in enumerate(wkbs):
+        if wkb is None:
+            continue
+        head = wkb[:5]
+        if head == _LINESTRING_WKB:
+            chunks.append(wkb[9:])
+            simple.append((i, "LineString", (len(wkb) - 9) // 16))
+        elif head == _POINT_WKB:
+            chunks.append(wkb[5:21])
+            simple.append((i, "Point", 1))
+        else:
+            other.append(i)
+    if simple:
+        coords = np.frombuffer(b"".join(chunks), dtype="<f8").reshape(-1, 2).round(MAX_DECIMALS)
+        ends = np.cumsum([n for _, _, n in simple])
+        for (i, kind, _n), part in zip(simple, np.split(coords, ends[:-1]), strict=True):
+            out[i] = {"type": kind, "coordinates": part[0] if kind == "Point" else part}
+    if other:
+        parsed = shapely.from_wkb(np.array([wkbs[i] for i in other], dtype=object))
+        for i, fragment in zip(other, geometry_fragments(list(parsed)), strict=True):
+            out[i] = fragment
+    return out
+
+
+def features(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]
+             ) -> list[dict[str, Any]]:
+    return [{"type": "Feature", "id": r["code"], "geometry": g, "properties": r}
+            for r, g in zip(records, geojson_geometries(wkbs), strict=True)]
+
+
+def encode_features(rs: Any) -> list[bytes]:
+    """Each project of a RecordSet as the JSON text of its GeoJSON Feature."""
+    option = orjson.OPT_SERIALIZE_NUMPY
+    return [orjson.dumps({"type": "Feature", "id": r["code"], "geometry": g, "properties": r},
+                         option=option)
+            for r, g in zip(rs.records, geojson_geometries(rs.wkb), strict=True)]
+
+
+def collection_bytes(encoded: Sequence[bytes], members: dict[str, Any] | None = None) -> bytes:
+    """A FeatureCollection from encoded features; `members` come before "features"."""
+    head = orjson.dumps({"type": "FeatureCollection", **(members or {})},
+                        option=orjson.OPT_SERIALIZE_NUMPY)
+    return b"".join((head[:-1], b',"features":[', b",".join(encoded), b"]}"))
+
+
+def dumps(document: Any) -> bytes:
+    """JSON bytes for API documents that may hold numpy coordinate arrays or fragments."""
+    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def geojson_bytes(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
+                  extra: dict[str, Any] | None = None) -> bytes:
+    return dumps({"type": "FeatureCollection", **(extra or {}),
+                  "features": features(records, wkbs)})
+
+
+def _frame(records: Sequence[dict[str, Any]], geoms: Any, crs: str) -> Any:
+    """A GeoDataFrame with one typed column a field (nullable integers stay integers)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from .fields import FIELDS, pandas_dtype
+
+    columns = {f.name: pd.array([r[f.name] for r in records], dtype=pandas_dtype(f))
+               for f in FIELDS}
+    return gpd.GeoDataFrame(columns, geometry=list(geoms), crs=crs)
+
+
+def reproject(geoms: np.ndarray, crs: str | None) -> np.ndarray:
+    """WGS 84 geometries in `crs` ('EPSG:3405'); VN-2000 uses the explicit 7-parameter shift."""
+    if crs is None or crs == WGS84:
+        return geoms
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    out = geoms.copy()
+    if present.any():
+        out[present] = transform(geoms[present], WGS84, crs)
+    return out
+
+
+def _write(frame: Any, path: Path, **options: Any) -> None:
+    import pyogrio
+
+    pyogrio.write_dataframe(frame, path, **options)
+
+
+def _geometry_type(geoms: np.ndarray) -> str:
+    kinds = {g.geom_type for g in geoms if g is not None}
+    return kinds.pop() if len(kinds) == 1 else "Unknown"
+
+
+def to_gpkg(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
+            crs: str | None = None) -> bytes:
+    """A GeoPackage with one layer `du_an` in `crs` (default WGS 84), every attribute."""
+    geoms = reproject(geometries(wkbs), crs)
+    frame = _frame(records, geoms, crs or WGS84)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.gpkg"
+        _write(frame, path, layer=LAYER, driver="GPKG", geometry_type=_geometry_type(geoms),
+               layer_options={"IDENTIFIER": "Dự án hạ tầng", "DESCRIPTION":
+                              "Cần Thơ – Hậu Giang infrastructure projects"})
+        return path.read_bytes()
+
+
+def fit_dbf(text: str, limit: int = 254) -> str:
+    """Text that fits a dBase character field (254 bytes of UTF-8), cut on a character
+    boundary and marked with '…' when it had to be shortened."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    cut = data[: limit - len("…".encode())].decode("utf-8", errors="ignore")
+    return cut + "…"
+
+
+def shapefile_readme(base: str, crs: str | None, layers: Sequence[str]) -> str:
+    from .fields import DBF_MAX_BYTES, FIELDS
+
+    lines = [
+        "Dự án hạ tầng Cần Thơ – Hậu Giang / Cần Thơ – Hậu Giang infrastructure projects",
+        "",
+        f"Hệ tọa độ / CRS: {crs or WGS84} (.prj); mã hóa / encoding: UTF-8 (.cpg)",
+        "Mỗi tệp .shp chỉ chứa một loại hình học / a .shp holds one geometry family:",
+        *(f"  {name}" for name in layers),
+        "  -diem = điểm / points, -tuyen = tuyến / lines, -vung = vùng / areas,",
+        "  -khong-vi-tri.dbf = dự án chưa có vị trí / projects without a geometry.",
+        "",
+        f"Trường văn bản dài hơn {DBF_MAX_BYTES} byte bị cắt (kết thúc bằng …); đầy đủ trong",
+        f"{base}.csv (UTF-8, WKT). Text longer than {DBF_MAX_BYTES} bytes is cut (ending in …);",
+        f"the full values are in {base}.csv.",
+        "",
+        "Tên trường (≤ 10 ký tự) / field names (≤ 10 characters):",
+        f"{'shapefile':<11}{'API / GeoJSON':<22}mô tả / description",
+    ]
+    lines += [f"{f.shp:<11}{f.name:<22}{f.vi} / {f.en}" for f in FIELDS]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
+                     today: date, crs: str | None = None) -> bytes:
+    """A zip of Shapefiles (one per geometry family; UTF-8 .cpg, .prj), a README with the
+    ≤10-character field mapping, and the CSV export holding the full, uncut text."""
+    import pandas as pd
+
+    from .fields import FIELDS
+
+    base = f"{FILE_STEM}-{today.isoformat()}"
+    geoms = reproject(geometries(wkbs), crs)
+    frame = _frame(records, geoms, crs or WGS84)
+    for f in FIELDS:
+        if f.type == "string":
+            frame[f.name] = [fit_dbf(v) if isinstance(v, str) else v for v in frame[f.name]]
+    frame = frame.rename(columns={f.name: f.shp for f in FIELDS})
+    types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
+    layers = [(suffix, family, np.isin(types, family)) for suffix, family in SHP_LAYERS]
+    layers = [layer for layer in layers if layer[2].any()] or [layers[1]]  # empty: lines
+    written: list[str] = []
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp, \
+            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for suffix, family, mask in layers:
+            name = f"{base}-{suffix}"
+            part = frame[mask]
+            options: dict[str, Any] = {"layer_options": {"ENCODING": "UTF-8"}}
+            if family == (None,):
+                path = Path(tmp) / f"{name}.dbf"
+                part = pd.DataFrame(part.drop(columns="geometry"))
+            else:
+                path = Path(tmp) / f"{name}.shp"
+                present = set(types[mask])
+                options["geometry_type"] = "Point" if present == {"Point"} else family[-1]
+            _write(part, path, driver="ESRI Shapefile", **options)
+            for member in sorted(Path(tmp).glob(f"{name}.*")):
+                zf.write(member, member.name)
+            written.append(path.name)
+        zf.writestr(f"{base}.csv", to_csv(records, wkbs))
+        zf.writestr("README.txt", shapefile_readme(base, crs, written).encode("utf-8"))
+    return buf.getvalue()
+
+
+def to_kml(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]) -> bytes:
+    """KML (WGS 84): every attribute in ExtendedData, the Vietnamese name as the label."""
+    geoms = geometries(wkbs)
+    frame = _frame(records, geoms, WGS84)
+    frame.insert(0, "Name", frame["name_vi"])  # GDAL's KML driver writes it as <name>
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.kml"
+        _write(frame, path, layer=LAYER, driver="KML")
+        return path.read_bytes()
+
+
+def wkt_texts(wkbs: Sequence[bytes | None]) -> list[str | None]:
+    geoms = geometries(wkbs)
+    out: list[str | None] = [None] * len(geoms)
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    if present.any():
+        texts = shapely.to_wkt(geoms[present], rounding_precision=MAX_DECIMALS, trim=True)
+        for i, text in zip(np.flatnonzero(present), texts, strict=True):
+            out[i] = str(text)
+    return out
+
+
+def to_csv(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]) -> bytes:
+    """CSV, UTF-8 with BOM (Excel shows Vietnamese correctly), geometry as WKT (WGS 84)."""
+    rows = [{**r, WKT_FIELD: w} for r, w in zip(records, wkt_texts(wkbs), strict=True)]
+    return records_to_csv(rows, (*RECORD_FIELDS, WKT_FIELD), bom=True).encode("utf-8")
+
+
+def to_xlsx(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
+            info: Sequence[tuple[str, Any]] = ()) -> bytes:
+    """An Excel workbook: sheet `du_an` (one row a project, geometry as WKT) and a sheet
+    `thong_tin` describing the export and every field."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from .fields import FIELDS
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(LAYER)
+    ws.append([*RECORD_FIELDS, WKT_FIELD])
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):  # text, never a formula
+            c = WriteOnlyCell(ws, value=value)
+            c.data_type = "s"
+            return c
+        return value
+
+    for r, wkt in zip(records, wkt_texts(wkbs), strict=True):
+        if wkt is not None and len(wkt) > XLSX_MAX_CELL:
+            wkt = None  # Excel cuts longer cells; the GeoPackage/CSV exports carry it
+        ws.append([cell(r[name]) for name in RECORD_FIELDS] + [wkt])
+    meta = wb.create_sheet("thong_tin")
+    meta.append(["Thông tin / information", ""])
+    for key, value in info:
+        meta.append([key, cell(value)])
+    meta.append([])
+    meta.append(["trường / field", "kiểu / type", "mô tả", "description"])
+    for f in FIELDS:
+        meta.append([f.name, f.type, f.vi, f.en])
+    meta.append([WKT_FIELD, "string", "Hình học WKT (WGS 84), trống nếu dài quá 32.767 ký tự",
+                 "Geometry as WKT (WGS 84); empty when longer than 32,767 characters"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render(fmt: str, records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None], *,
+           today: date, crs: str | None = None,
+           info: Sequence[tuple[str, Any]] = ()) -> bytes:
+    """The selection as a file of format `fmt` (one of FORMATS)."""
+    if fmt == "geojson":
+        return geojson_bytes(records, wkbs)
+    if fmt == "gpkg":
+        return to_gpkg(records, wkbs, crs)
+    if fmt == "shp.zip":
+        return to_shapefile_zip(records, wkbs, today, crs)
+    if fmt == "kml":
+        return to_kml(records, wkbs)
+    if fmt == "csv":
+        return to_csv(records, wkbs)
+    if fmt == "xlsx":
+        return to_xlsx(records, wkbs, info)
+    raise ValueError(f"unknown export format {fmt!r}")

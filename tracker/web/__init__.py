@@ -67,7 +67,7 @@ def register(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
     from .. import i18n
-    from . import assets, pages
+    from . import api, assets, ogcapi, pages
 
     Bootstrap5(app)
     i18n.init_app(app)
@@ -77,3 +77,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(Exception, _handle_unexpected)
     app.register_blueprint(assets.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(ogcapi.bp)

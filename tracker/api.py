@@ -1,0 +1,272 @@
+"""The read API (/api/v1), without Flask: functions from (session, Request) to a Reply.
+
+Listing and exports run on the fast read path (tracker.rows) and answer a conditional GET
+with 304 before building anything; single resources hash their (small) body for the ETag.
+tracker/web/api.py is the thin Flask adapter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from . import exports, vocab
+from .errors import BadParameter, NotFound
+from .http import GEOJSON, HTML, JSON, OPENAPI, Reply, Request, cached, etag_for, last_modified_for
+from .params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
+from .queries import ProjectFilter, get_project, project_record, summary
+from .rows import FeatureCache, RecordSet, select_features, select_records, selection_stats
+
+PREFIX = "/api/v1"
+LIST_PARAMS = (*FILTER_PARAMS, "limit", "offset")
+EXPORT_PARAMS = (*LIST_PARAMS, "crs")
+
+
+def _query(args: dict[str, Any]) -> str:
+    return urlencode({k: v for k, v in args.items() if v not in (None, "")}, doseq=True)
+
+
+def _filter_args(f: ProjectFilter) -> dict[str, str]:
+    return f.to_args()
+
+
+def _page_links(request: Request, path: str, f: ProjectFilter, limit: int, offset: int,
+                total: int, media_type: str) -> list[dict[str, Any]]:
+    base = _filter_args(f)
+
+    def href(off: int) -> str:
+        return request.url(path, _query({**base, "limit": limit, "offset": off or None}))
+
+    links = [{"rel": "self", "href": href(offset), "type": media_type}]
+    if offset + limit < total:
+        links.append({"rel": "next", "href": href(offset + limit), "type": media_type})
+    if offset > 0:
+        links.append({"rel": "prev", "href": href(max(0, offset - limit)), "type": media_type})
+    return links
+
+
+# --------------------------------------------------------------------------- projects
+
+def list_projects(session: Session, request: Request) -> Reply:
+    """GET /api/v1/projects: records of the selection, a page at a time (sorted by code)."""
+    args = request.args
+    check_known(args, LIST_PARAMS)
+    f = ProjectFilter.from_args(args)
+    limit = parse_limit(args) or 0
+    offset = parse_offset(args)
+    stats = selection_stats(session, f)
+    etag = etag_for("projects", request.base_url, request.query_key(("lang",)),
+                    stats.fingerprint(), request.today)
+
+    def build() -> bytes:
+        rs = select_records(session, f, request.today, limit=limit, offset=offset,
+                            geometry=False)
+        items = [{**r, "bbox": list(box) if box else None,
+                  "url": request.url(f"{PREFIX}/projects/{r['code']}")}
+                 for r, box in zip(rs.records, rs.bbox, strict=True)]
+        links = _page_links(request, f"{PREFIX}/projects", f, limit, offset, stats.count, JSON)
+        filt = _query(_filter_args(f))
+        links += [{"rel": "alternate", "href": request.url(f"{PREFIX}/projects.{fmt}", filt),
+                   "type": exports.MEDIA_TYPES[fmt].split(";")[0], "title": fmt}
+                  for fmt in exports.FORMATS]
+        links.append({"rel": "service-desc", "href": request.url(f"{PREFIX}/openapi.json"),
+                      "type": OPENAPI})
+        return exports.dumps({"items": items, "total": stats.count, "limit": limit,
+                              "offset": offset, "links": links})
+
+    return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
+                  JSON)
+
+
+def export_projects(session: Session, request: Request, fmt: str,
+                    cache: FeatureCache | None = None) -> Reply:
+    """GET /api/v1/projects.<fmt>: the selection as a file (every project unless limit)."""
+    if fmt not in exports.FORMATS:
+        raise NotFound(f"no export format {fmt!r}",
+                       detail=f"formats: {', '.join(exports.FORMATS)}")
+    args = request.args
+    check_known(args, EXPORT_PARAMS)
+    f = ProjectFilter.from_args(args)
+    limit = parse_limit(args, default=None)
+    offset = parse_offset(args)
+    crs = parse_crs(args)
+    if crs is not None and fmt not in exports.CRS_FORMATS:
+        raise BadParameter(f"crs cannot be used with {fmt}",
+                           detail=f"{fmt} is always WGS 84 (lon/lat); a CRS can be asked for "
+                           f"{', '.join(exports.CRS_FORMATS)}", field="crs")
+    stats = selection_stats(session, f)
+    etag = etag_for("export", fmt, crs, request.base_url, request.query_key(("lang",)),
+                    stats.fingerprint(), request.today)
+    filename = exports.export_filename(fmt, request.today)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+    def build() -> bytes:
+        if fmt == "geojson":
+            return exports.collection_bytes(select_features(
+                session, f, request.today, limit=limit, offset=offset, cache=cache))
+        rs: RecordSet = select_records(session, f, request.today, limit=limit, offset=offset)
+        info = [("Xuất ngày / exported on", request.today.isoformat()),
+                ("Số dự án / projects", len(rs.records)),
+                ("Bộ lọc / filter", request.query_key(("lang",)) or "—"),
+                ("Nguồn / source", request.url(f"{PREFIX}/projects.{fmt}",
+                                               request.query_key(("lang",))))]
+        return exports.render(fmt, rs.records, rs.wkb, today=request.today, crs=crs, info=info)
+
+    return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
+                  exports.MEDIA_TYPES[fmt], headers)
+
+
+def _by_body(request: Request, body: bytes, content_type: str, last_updated: Any,
+             today: Any = None, headers: dict[str, str] | None = None) -> Reply:
+    etag = etag_for("body", request.base_url, body)
+    return cached(request, etag, last_modified_for(last_updated, today), lambda: body,
+                  content_type, headers)
+
+
+def _source(link: Any) -> dict[str, Any]:
+    s = link.source
+    return {"key": s.key, "title": s.title, "publisher": s.publisher,
+            "published_on": s.published_on.isoformat() if s.published_on else None,
+            "url": s.url, "locator": s.locator, "supports": link.supports or None}
+
+
+def _update(u: Any) -> dict[str, Any]:
+    return {"as_of": u.as_of_iso, "status": u.status, "progress_pct": u.progress_pct,
+            "disbursed_vnd": u.disbursed_vnd, "note": u.note, "author": u.author,
+            "source": u.source.key if u.source else None,
+            "recorded_at": u.created_at.isoformat(timespec="seconds") + "Z"
+            if u.created_at else None}
+
+
+def project_detail(session: Session, request: Request, code: str) -> Reply:
+    """GET /api/v1/projects/<code>: the record plus description, geometry, funding, sources."""
+    check_known(request.args, ())
+    p = get_project(session, code)
+    if p is None:
+        raise NotFound(f"no project with code {code!r}", detail="codes are listed at "
+                       f"{PREFIX}/projects")
+    g = p.geometry
+    latest = p.latest_update()
+    doc = {
+        **project_record(p, request.today),
+        "description_vi": p.description_vi,
+        "description_en": p.description_en,
+        "bbox": [p.min_lon, p.min_lat, p.max_lon, p.max_lat] if g is not None else None,
+        "geometry": exports.geometry_geojson(g),
+        "funding": [{"source_type": fl.source_type, "province": fl.province,
+                     "amount_vnd": fl.amount_vnd, "budget_year": fl.budget_year,
+                     "note": fl.note, "source": fl.source.key if fl.source else None}
+                    for fl in p.funding_lines],
+        "latest_update": _update(latest) if latest else None,
+        "sources": [_source(link) for link in p.source_links],
+        "links": [
+            {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON},
+            {"rel": "history", "href": request.url(f"{PREFIX}/projects/{code}/updates"),
+             "type": JSON},
+            {"rel": "alternate", "href": request.url(f"/ogc/collections/projects/items/{code}"),
+             "type": GEOJSON},
+        ],
+    }
+    return _by_body(request, exports.dumps(doc), JSON, p.updated_at, request.today)
+
+
+def project_updates(session: Session, request: Request, code: str) -> Reply:
+    """GET /api/v1/projects/<code>/updates: the dated history, oldest first."""
+    check_known(request.args, ())
+    p = get_project(session, code)
+    if p is None:
+        raise NotFound(f"no project with code {code!r}", detail="codes are listed at "
+                       f"{PREFIX}/projects")
+    items = [_update(u) for u in sorted(p.updates, key=lambda u: (u.as_of, u.id or 0))]
+    doc = {"project": code, "items": items, "total": len(items), "links": [
+        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/updates"), "type": JSON},
+        {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
+    return _by_body(request, exports.dumps(doc), JSON, p.updated_at)
+
+
+# --------------------------------------------------------------------------- key figures
+
+def _group(g: Any) -> dict[str, Any]:
+    return {"count": g.count, "km": round(g.km, 3), "investment_vnd": g.investment_vnd,
+            "disbursed_vnd": g.disbursed_vnd, "with_investment": g.with_investment,
+            "with_disbursed": g.with_disbursed}
+
+
+def key_figures(session: Session, request: Request) -> Reply:
+    """GET /api/v1/summary: counts, km and money by status and kind (the dashboard's numbers).
+    Sums cover the projects whose amount is known; with_* say how many that is."""
+    check_known(request.args, FILTER_PARAMS)
+    f = ProjectFilter.from_args(request.args)
+    s = summary(session, f, request.today)
+    stats = selection_stats(session, f)
+    empty = type(s.total)()
+    doc = {
+        "as_of": request.today.isoformat(),
+        "filter": f.to_args(),
+        "total": _group(s.total),
+        "by_status": [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
+                       **_group(s.by_status.get(st.code, empty))} for st in vocab.STATUSES],
+        "by_kind": [{"kind": k.code, "label_vi": k.vi, "label_en": k.en,
+                     **_group(s.by_kind.get(k.code, empty))} for k in vocab.KINDS],
+        "late": [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en,
+                  "planned_end": p.partial_date("planned_end"), "days_late": days}
+                 for p, days in s.late],
+        "without_geometry": s.without_geometry,
+        "links": [{"rel": "self", "href": request.url(f"{PREFIX}/summary",
+                                                      _query(f.to_args())), "type": JSON}],
+    }
+    return _by_body(request, exports.dumps(doc), JSON, stats.last_updated, request.today)
+
+
+# --------------------------------------------------------------------------- documents
+
+def openapi_document(request: Request) -> Reply:
+    from .openapi import document
+
+    check_known(request.args, ())
+    return _by_body(request, exports.dumps(document(request.base_url)), OPENAPI, None)
+
+
+def oc4ids_package(session: Session, request: Request) -> Reply:
+    """GET /api/v1/oc4ids.json: the selection as an OC4IDS project package."""
+    from .oc4ids import package
+
+    check_known(request.args, FILTER_PARAMS)
+    f = ProjectFilter.from_args(request.args)
+    stats = selection_stats(session, f)
+    uri = request.url(f"{PREFIX}/oc4ids.json", _query(f.to_args()))
+    doc = package(session, f, uri=uri, published=stats.last_updated, today=request.today)
+    return _by_body(request, exports.dumps(doc), JSON, stats.last_updated, request.today)
+
+
+def api_page(request: Request) -> Reply:
+    """GET /api/v1/: the API described for people (endpoints, parameters, fields, formats)."""
+    from .fields import FIELDS
+    from .openapi import document
+
+    check_known(request.args, ())
+    doc = document(request.base_url)
+    endpoints = [{"path": path, "summary": op.get("summary", ""),
+                  "description": op.get("description", ""),
+                  "parameters": [_param(doc, prm) for prm in op.get("parameters", [])],
+                  "types": sorted({t for r in op.get("responses", {}).values()
+                                   for t in r.get("content", {})})}
+                 for path, item in doc["paths"].items() for op in [item["get"]]]
+    context = {"endpoints": endpoints, "fields": FIELDS, "formats": exports.FORMATS,
+               "media_types": exports.MEDIA_TYPES, "crs_formats": exports.CRS_FORMATS,
+               "base_url": request.base_url, "example_date": request.today.isoformat(),
+               "statuses": vocab.STATUSES}
+    etag = etag_for("api-page", request.base_url, request.lang, request.today)
+    reply = cached(request, etag, None, lambda: b"", HTML)
+    if reply.status == 200:
+        reply.template, reply.context = "api/index.html", context
+    return reply
+
+
+def _param(doc: dict[str, Any], prm: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in prm:
+        prm = doc["components"]["parameters"][prm["$ref"].rsplit("/", 1)[-1]]
+    return {"name": prm["name"], "in": prm["in"], "description": prm.get("description", ""),
+            "required": prm.get("required", False)}

@@ -1,0 +1,106 @@
+"""The exported project record, field by field: type, meaning (vi/en) and Shapefile name.
+
+One table drives every place that describes a record: the GeoDataFrame dtypes of the GIS
+exports, the Shapefile's 10-character names, the JSON Schema of the OGC collection, the
+OpenAPI document and the field table on the API page. The names and their order are those of
+`queries.RECORD_FIELDS` (a test checks they agree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .queries import RECORD_FIELDS
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # "string" | "integer" | "number"
+    shp: str  # Shapefile (dBase) name: at most 10 ASCII characters
+    vi: str
+    en: str
+    format: str | None = None  # JSON Schema format (date-time, partial-date, int64)
+
+    def describe(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("code", "string", "code", "Mã dự án (ổn định, dùng trong URL)",
+          "Project code (stable; used in URLs)"),
+    Field("name_vi", "string", "name_vi", "Tên tiếng Việt", "Name in Vietnamese"),
+    Field("name_en", "string", "name_en", "Tên tiếng Anh", "Name in English"),
+    Field("kind", "string", "kind", "Loại công trình (road, expressway, bridge, waterway, other)",
+          "Kind (road, expressway, bridge, waterway, other)"),
+    Field("status", "string", "status", "Trạng thái hiện tại (theo cập nhật mới nhất)",
+          "Current status (from the latest update)"),
+    Field("progress_pct", "number", "progress", "Tiến độ, %", "Progress, %"),
+    Field("length_km", "number", "length_km", "Chiều dài tính từ hình học (UTM 48N), km",
+          "Length measured from the geometry (UTM 48N), km"),
+    Field("stated_length_km", "number", "stated_km", "Chiều dài theo nguồn, km",
+          "Length stated by the sources, km"),
+    Field("total_investment_vnd", "integer", "invest_vnd", "Tổng mức đầu tư, đồng",
+          "Total investment, VND", "int64"),
+    Field("disbursed_vnd", "integer", "disb_vnd", "Đã giải ngân, đồng", "Disbursed, VND",
+          "int64"),
+    Field("disbursement_pct", "number", "disb_pct", "Tỷ lệ giải ngân, %", "Disbursement rate, %"),
+    Field("planned_start", "string", "plan_start",
+          "Khởi công theo kế hoạch (YYYY, YYYY-MM hoặc YYYY-MM-DD)",
+          "Planned start (YYYY, YYYY-MM or YYYY-MM-DD)", "partial-date"),
+    Field("planned_end", "string", "plan_end", "Hoàn thành theo kế hoạch",
+          "Planned completion", "partial-date"),
+    Field("actual_start", "string", "act_start", "Khởi công thực tế", "Actual start",
+          "partial-date"),
+    Field("actual_end", "string", "act_end", "Hoàn thành thực tế", "Actual completion",
+          "partial-date"),
+    Field("days_late", "integer", "days_late", "Số ngày chậm so với kế hoạch (tính đến hôm nay)",
+          "Days past the planned completion (as of today)"),
+    Field("owner", "string", "owner", "Cơ quan chủ quản", "Owner (governing authority)"),
+    Field("investor", "string", "investor", "Chủ đầu tư", "Investor (project owner's agent)"),
+    Field("provinces", "string", "provinces", "Tỉnh, thành (mã, phân cách bằng ;)",
+          "Provinces (codes separated by ;)"),
+    Field("current_unit", "string", "cur_unit",
+          "Đơn vị hành chính hiện nay của các tỉnh trên (sau sáp nhập 01/07/2025)",
+          "Present-day unit of those provinces (after the 1 July 2025 mergers)"),
+    Field("field", "string", "field", "Lĩnh vực hợp tác", "Cooperation field"),
+    Field("geometry_accuracy", "string", "geom_acc", "Độ chính xác vị trí",
+          "Accuracy of the geometry"),
+    Field("geometry_note", "string", "geom_note", "Ghi chú về vị trí", "Note on the geometry"),
+    Field("updated_at", "string", "updated_at", "Cập nhật lần cuối (UTC)", "Last updated (UTC)",
+          "date-time"),
+)
+
+FIELD_BY_NAME = {f.name: f for f in FIELDS}
+SHP_NAMES = {f.name: f.shp for f in FIELDS}
+
+# dBase stores at most 254 bytes in a character field.
+DBF_MAX_BYTES = 254
+
+
+def pandas_dtype(f: Field) -> str:
+    """The pandas dtype a GeoDataFrame column of this field gets (nullable integers)."""
+    return {"integer": "Int64", "number": "float64"}.get(f.type, "object")
+
+
+def json_schema_property(f: Field, lang: str = "en") -> dict[str, Any]:
+    """The field as a JSON Schema property (values may be null: unknown is null)."""
+    out: dict[str, Any] = {"title": f.name, "description": f.describe(lang),
+                           "type": [f.type, "null"]}
+    if f.format in ("date-time",):
+        out["format"] = f.format
+    if f.name == "code":
+        out["type"] = "string"
+    return out
+
+
+def check_consistency() -> None:
+    """Raise if this table and RECORD_FIELDS disagree or a Shapefile name is not valid."""
+    names = tuple(f.name for f in FIELDS)
+    if names != tuple(RECORD_FIELDS):
+        raise AssertionError(f"fields.FIELDS {names} != queries.RECORD_FIELDS")
+    shp = [f.shp for f in FIELDS]
+    if len(set(s.lower() for s in shp)) != len(shp) or any(
+            len(s) > 10 or not s.isascii() for s in shp):
+        raise AssertionError("Shapefile names must be unique, ASCII and at most 10 characters")

@@ -1,0 +1,178 @@
+"""HTTP plumbing shared by the API and the OGC API, without Flask: a plain request and reply,
+validators (ETag / Last-Modified) with 304 answers, gzip and CORS.
+
+The API functions take a `Request` and return a `Reply`; tracker/web/ adapts them to Flask.
+An ETag is derived from what identifies the data (a selection's count, latest update and id
+checksum, the query, the format, the day), so a conditional GET is answered 304 before any
+body is built.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+# Bump when the shape of any representation changes, so clients drop what they cached.
+REPRESENTATION_VERSION = "1"
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html; charset=utf-8"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+JSON_SCHEMA = "application/schema+json"
+COMPRESSIBLE = ("application/json", "application/geo+json", "application/schema+json",
+                "application/vnd.oai.openapi+json", "application/vnd.google-earth.kml+xml",
+                "text/")
+GZIP_MIN_BYTES = 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers":
+        "ETag, Last-Modified, Content-Disposition, Content-Length, Link",
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, If-Modified-Since",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@dataclass
+class Request:
+    """What an API function may know of the HTTP request."""
+
+    args: Mapping[str, Any]
+    base_url: str  # scheme://host[:port] (no trailing slash): links are absolute
+    path: str = "/"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    today: date = field(default_factory=date.today)
+    lang: str = "vi"
+
+    def url(self, path: str, query: str = "") -> str:
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def query_key(self, exclude: tuple[str, ...] = ()) -> str:
+        """The query string, normalised (sorted, repeated values kept) for validators."""
+        items = getattr(self.args, "items", None)
+        pairs: list[tuple[str, str]] = []
+        if items is not None:
+            try:
+                raw = list(self.args.items(multi=True))  # type: ignore[call-arg]
+            except TypeError:
+                raw = list(items())
+            for k, v in raw:
+                if k in exclude:
+                    continue
+                if isinstance(v, list | tuple):
+                    pairs += [(k, str(x)) for x in v]
+                else:
+                    pairs.append((k, str(v)))
+        return "&".join(f"{k}={v}" for k, v in sorted(pairs))
+
+
+@dataclass
+class Reply:
+    """An HTTP reply: a body, or an HTML template to render with `context`."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+    template: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def etag_for(*parts: Any) -> str:
+    """A weak entity tag (the same for gzip and identity encodings) from what identifies it."""
+    digest = hashlib.sha256("|".join((REPRESENTATION_VERSION, *map(str, parts))).encode())
+    return f'W/"{digest.hexdigest()[:32]}"'
+
+
+def last_modified_for(last_updated: datetime | None, today: date | None = None
+                      ) -> datetime | None:
+    """Last-Modified: the latest update of the data (naive UTC), and not before the start of
+    `today` when the representation depends on the day (days late)."""
+    stamps = []
+    if last_updated is not None:
+        stamps.append(last_updated.replace(tzinfo=UTC, microsecond=0))
+    if today is not None:
+        stamps.append(datetime.combine(today, time(0), tzinfo=UTC))
+    return max(stamps) if stamps else None
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    weak = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == weak for tag in header.split(","))
+
+
+def validators(etag: str, last_modified: datetime | None) -> dict[str, str]:
+    out = {"ETag": etag, "Cache-Control": "public, no-cache"}
+    if last_modified is not None:
+        out["Last-Modified"] = format_datetime(last_modified, usegmt=True)
+    return out
+
+
+def not_modified(request: Request, etag: str, last_modified: datetime | None
+                 ) -> Reply | None:
+    """A 304 reply when the client's copy is current (If-None-Match wins over
+    If-Modified-Since, RFC 9110 §13.2.2); None when the body must be sent."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    inm = headers.get("if-none-match")
+    if inm is not None:
+        fresh = _etag_matches(inm, etag)
+    elif "if-modified-since" in headers and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(headers["if-modified-since"])
+        except (TypeError, ValueError):
+            return None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        fresh = last_modified <= since
+    else:
+        return None
+    if not fresh:
+        return None
+    return Reply(status=304, body=b"", headers=validators(etag, last_modified))
+
+
+def cached(request: Request, etag: str, last_modified: datetime | None, build: Any,
+           content_type: str, headers: dict[str, str] | None = None) -> Reply:
+    """304 if the client is current, else the body `build()` makes, with validators."""
+    reply = not_modified(request, etag, last_modified)
+    if reply is not None:
+        reply.headers.update(headers or {})
+        return reply
+    return Reply(200, build(), content_type, {**validators(etag, last_modified),
+                                               **(headers or {})})
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip()
+            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
+    return False
+
+
+def compressible(content_type: str) -> bool:
+    return content_type.startswith(COMPRESSIBLE)
+
+
+def gzip_body(body: bytes) -> bytes:
+    """gzip, faster settings for big bodies (a 30 MB GeoJSON in well under a second)."""
+    return gzip.compress(body, compresslevel=6 if len(body) < 1_000_000 else 1, mtime=0)
+
+
+def vary(headers: dict[str, str], *names: str) -> None:
+    present = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    for name in names:
+        if name not in present:
+            present.append(name)
+    headers["Vary"] = ", ".join(present)
