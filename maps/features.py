@@ -1,0 +1,105 @@
+"""The GeoJSON the planners' map draws, and the values its popups show, already formatted the
+Vietnamese (or English) way by tracker.formatting, so the browser formats nothing and agrees
+with the tables.
+
+Pure: rows in, bytes out (no database, no Flask). Rows are anything with the attributes named
+in tracker.queries.MAP_COLUMNS (a Project or a plain result row).
+
+Large selections are lightened for the overview: coordinates rounded to 5 decimals (about
+1 m) and, above SIMPLIFY_ABOVE features, lines simplified by SIMPLIFY_TOLERANCE degrees (about
+5 m, under one screen pixel up to zoom 15). The project page and the exports always carry the
+full geometry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+import shapely
+
+from tracker import formatting
+from tracker.dates import display_partial
+
+DECIMALS = 5
+SIMPLIFY_ABOVE = 2000
+SIMPLIFY_TOLERANCE = 0.0001
+
+
+def tolerance_for(count: int) -> float:
+    """Simplification tolerance (degrees) for a selection of `count` features."""
+    return SIMPLIFY_TOLERANCE if count > SIMPLIFY_ABOVE else 0.0
+
+
+def geometry_texts(geoms: Sequence[Any], tolerance: float = 0.0,
+                   decimals: int = DECIMALS) -> list[str]:
+    """GeoJSON geometry text for many geometries at once (vectorised in GEOS)."""
+    arr = np.array(list(geoms), dtype=object)
+    if len(arr) == 0:
+        return []
+    if tolerance > 0:
+        # Points are unchanged; a line keeps its two ends, so it never vanishes.
+        arr = shapely.simplify(arr, tolerance, preserve_topology=False)
+    arr = shapely.transform(arr, lambda xy: np.round(xy, decimals))
+    arr = shapely.orient_polygons(arr)
+    return [str(t) for t in shapely.to_geojson(arr)]
+
+
+def planned_period(row: Any, lang: str) -> str:
+    """'2026 – 12/2027', with 'no data' for a missing end of the period."""
+    start = display_partial(row.planned_start, row.planned_start_precision)
+    end = display_partial(row.planned_end, row.planned_end_precision)
+    if start is None and end is None:
+        return formatting.no_data(lang)
+    return f"{start or formatting.no_data(lang)} – {end or formatting.no_data(lang)}"
+
+
+def disbursed_text(row: Any, lang: str) -> str:
+    """'500 tỷ đồng (12,9 %)': the amount and its share of the total investment."""
+    text = formatting.vnd(row.disbursed_vnd, lang)
+    if row.disbursed_vnd is not None and row.total_investment_vnd:
+        rate = 100.0 * row.disbursed_vnd / row.total_investment_vnd
+        text += f" ({formatting.percent(round(rate, 1), lang)})"
+    return text
+
+
+def base_properties(row: Any) -> dict[str, Any]:
+    """What the map needs to draw, label and find a feature (the rest comes on demand)."""
+    return {
+        "code": row.code,
+        "name_vi": row.name_vi,
+        "name_en": row.name_en,
+        "kind": row.kind,
+        "status": row.status,
+        "accuracy": row.geometry_accuracy,
+    }
+
+
+def popup_properties(row: Any, lang: str) -> dict[str, Any]:
+    """Everything a popup shows, formatted in `lang` by tracker.formatting."""
+    return {
+        **base_properties(row),
+        "progress_pct": row.progress_pct,
+        "investment": formatting.vnd(row.total_investment_vnd, lang),
+        "disbursed": disbursed_text(row, lang),
+        "planned": planned_period(row, lang),
+        "owner": row.owner,
+    }
+
+
+def map_features(rows: Sequence[Any], lang: str = "vi", tolerance: float | None = None,
+                 details: bool = False) -> bytes:
+    """A GeoJSON FeatureCollection (RFC 7946) of the rows that have a geometry.
+
+    Without `details` the properties are only what drawing needs; a popup fetches the rest
+    for its one project (the overview stays light however many projects are selected)."""
+    rows = [r for r in rows if r.geometry is not None]
+    tol = tolerance_for(len(rows)) if tolerance is None else tolerance
+    texts = geometry_texts([r.geometry for r in rows], tol)
+    features = [{"type": "Feature", "id": r.code, "geometry": orjson.Fragment(text),
+                 "properties": popup_properties(r, lang) if details else base_properties(r)}
+                for r, text in zip(rows, texts, strict=True)]
+    return orjson.dumps({"type": "FeatureCollection", "count": len(features),
+                         "simplified_m": round(tol * 111_000), "features": features})
