@@ -71,3 +71,71 @@ def same_value(expected: Any, got: Any, name: str = "") -> bool:
     if hasattr(got, "isoformat"):
         got = got.isoformat()
     return str(got) == str(expected)
+
+
+def read_export(path: str, fmt: str) -> tuple[list[dict[str, Any]], list[Any], dict[str, Any]]:
+    """An exported file read back with GDAL (pyogrio) as (rows by record field name,
+    geometries, facts about the file). Shapefile names are mapped back through the
+    README's table; Shapefile text cut at 254 bytes is compared against the CSV alongside."""
+    import zipfile
+
+    import pyogrio
+    import shapely
+
+    from tracker.fields import FIELDS
+
+    facts: dict[str, Any] = {}
+    if fmt == "shp.zip":
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+            facts["members"] = names
+            facts["readme"] = zf.read("README.txt").decode("utf-8")
+            facts["cpg"] = {n: zf.read(n).decode() for n in names if n.endswith(".cpg")}
+        back = {f.shp: f.name for f in FIELDS}
+        rows: list[dict[str, Any]] = []
+        geoms: list[Any] = []
+        facts["layers"] = {}
+        for name in sorted(n for n in names if n.endswith(".shp") or (
+                n.endswith(".dbf") and n[:-4] + ".shp" not in names)):
+            info = pyogrio.read_info(f"/vsizip/{path}/{name}")
+            facts["layers"][name] = info
+            df = pyogrio.read_dataframe(f"/vsizip/{path}/{name}")
+            for row in df.to_dict("records"):
+                geoms.append(row.pop("geometry", None))
+                rows.append({back[k]: v for k, v in row.items()})
+        return rows, geoms, facts
+    options: dict[str, Any] = {}
+    if fmt == "geojson":
+        options["DATE_AS_STRING"] = "YES"  # keep ISO text as text
+    if fmt == "xlsx":
+        options.update(layer="du_an", HEADERS="FORCE")
+    info = pyogrio.read_info(path, **{k: v for k, v in options.items()})
+    facts["info"] = info
+    df = pyogrio.read_dataframe(path, **options)
+    rows = []
+    geoms = []
+    wanted = [f.name for f in FIELDS]
+    for row in df.to_dict("records"):
+        geometry = row.pop("geometry", None)
+        if fmt == "xlsx":
+            wkt = row.get("WKT")
+            geometry = None if missing(wkt) else shapely.from_wkt(wkt)
+        geoms.append(geometry)
+        rows.append({k: row.get(k) for k in wanted} | {"_extra": {
+            k: v for k, v in row.items() if k not in wanted}})
+    return rows, geoms, facts
+
+
+def same_geometry(got: Any, expected: Any, tolerance: float = 1e-7) -> bool:
+    """Equal within `tolerance` (degrees here), whatever the ring orientation, vertex start or
+    single/multi wrapping a format imposes (a Shapefile has no single-part line type)."""
+    import shapely
+
+    def parts(g: Any) -> list[Any]:
+        pieces = shapely.get_parts(shapely.force_2d(g))
+        return sorted((shapely.normalize(p) for p in pieces), key=lambda p: p.bounds)
+
+    a, b = parts(got), parts(expected)
+    return len(a) == len(b) and all(
+        x.geom_type == y.geom_type and x.equals_exact(y, tolerance)
+        for x, y in zip(a, b, strict=True))

@@ -189,9 +189,11 @@ def project_updates(session: Session, request: Request, code: str) -> Reply:
 # --------------------------------------------------------------------------- key figures
 
 def _group(g: Any) -> dict[str, Any]:
-    return {"count": g.count, "km": round(g.km, 3), "investment_vnd": g.investment_vnd,
-            "disbursed_vnd": g.disbursed_vnd, "with_investment": g.with_investment,
-            "with_disbursed": g.with_disbursed}
+    """A group's figures; a sum over no known amount is null (no data), not 0."""
+    return {"count": g.count, "km": round(g.km, 3),
+            "investment_vnd": g.investment_vnd if g.with_investment else None,
+            "disbursed_vnd": g.disbursed_vnd if g.with_disbursed else None,
+            "with_investment": g.with_investment, "with_disbursed": g.with_disbursed}
 
 
 def key_figures(session: Session, request: Request) -> Reply:

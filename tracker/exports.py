@@ -219,6 +219,7 @@ def to_gpkg(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
         _write(frame, path, layer=LAYER, driver="GPKG", geometry_type=_geometry_type(geoms),
+               promote_to_multi=False,
                layer_options={"IDENTIFIER": "Dự án hạ tầng", "DESCRIPTION":
                               "Cần Thơ – Hậu Giang infrastructure projects"})
         return path.read_bytes()
@@ -273,7 +274,8 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
             frame[f.name] = [fit_dbf(v) if isinstance(v, str) else v for v in frame[f.name]]
     frame = frame.rename(columns={f.name: f.shp for f in FIELDS})
     types = np.array([g.geom_type if g is not None else None for g in geoms], dtype=object)
-    layers = [(suffix, family, np.isin(types, family)) for suffix, family in SHP_LAYERS]
+    layers = [(suffix, family, np.array([t in family for t in types], dtype=bool))
+              for suffix, family in SHP_LAYERS]
     layers = [layer for layer in layers if layer[2].any()] or [layers[1]]  # empty: lines
     written: list[str] = []
     buf = io.BytesIO()
@@ -306,7 +308,7 @@ def to_kml(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]) -> b
     frame.insert(0, "Name", frame["name_vi"])  # GDAL's KML driver writes it as <name>
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.kml"
-        _write(frame, path, layer=LAYER, driver="KML")
+        _write(frame, path, layer=LAYER, driver="KML", promote_to_multi=False)
         return path.read_bytes()
 
 

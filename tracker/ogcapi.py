@@ -485,11 +485,12 @@ def _boundary_items(session: Session, request: Request) -> Reply:
     query = {k: v for k, v in (("bbox", bbox_text), ("datetime", single(args, "datetime")))
              if v}
     path = f"{PREFIX}/collections/boundaries/items"
-    doc = {"type": "FeatureCollection", "numberMatched": len(rows),
+    features = [_boundary_feature(b) for b in page]
+    doc: dict[str, Any] = {"type": "FeatureCollection", "numberMatched": len(rows),
            "numberReturned": len(page), "timeStamp": _timestamp(),
            "links": [*_paging_links(request, path, fmt, query, limit, offset, len(rows)),
                      _link(request, f"{PREFIX}/collections/boundaries", "collection", JSON)],
-           "features": [_boundary_feature(b) for b in page]}
+           "features": features}
     stamp = {k: v for k, v in doc.items() if k != "timeStamp"}
     body_key = exports.dumps(stamp)
     etag = etag_for("boundaries", fmt, request.lang if fmt == "html" else "",
@@ -500,7 +501,7 @@ def _boundary_items(session: Session, request: Request) -> Reply:
     if reply.status == 200:
         reply.template = "ogc/items.html"
         reply.context = {"collection": "boundaries",
-                         "records": [f["properties"] for f in doc["features"]],
+                         "records": [f["properties"] for f in features],
                          "matched": len(rows), "returned": len(page), "offset": offset,
                          "limit": limit, "links": doc["links"],
                          "title": _text(COLLECTIONS["boundaries"]["title"], request.lang),

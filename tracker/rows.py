@@ -78,8 +78,8 @@ def selection_stats(session: Session, f: ProjectFilter, period: Period | None = 
     stmt = select(func.count(Project.id), func.max(Project.updated_at),
                   func.coalesce(func.sum(Project.id), 0))
     stmt = _where_period(where_filter(stmt, f, is_postgres(session)), period)
-    count, last, id_sum = session.execute(stmt).one()
-    return SelectionStats(int(count), last, int(id_sum))
+    row = session.execute(stmt).one()
+    return SelectionStats(int(row[0]), row[1], int(row[2]))
 
 
 @dataclass

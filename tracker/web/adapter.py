@@ -15,7 +15,8 @@ FEATURE_CACHE = "tracker.feature_cache"
 
 def api_request() -> http.Request:
     return http.Request(args=request.args, base_url=request.host_url.rstrip("/"),
-                        path=request.path, headers=request.headers, today=state().today(),
+                        path=request.path, headers=dict(request.headers),
+                        today=state().today(),
                         lang=current_lang())
 
 
