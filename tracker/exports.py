@@ -118,26 +118,32 @@ def geojson_geometries(wkbs: Sequence[bytes | None]) -> list[Any]:
     numpy array, rounded at once, and handed to orjson as arrays (dump with
     OPT_SERIALIZE_NUMPY); anything else goes through GEOS (`geometry_fragments`)."""
     out: list[Any] = [None] * len(wkbs)
-    chunks: list[bytes] = []
-    simple: list[tuple[int, str, int]] = []  # (position, type, number of points)
+    chunks: list[memoryview] = []
+    lines: list[tuple[int, int, int]] = []  # (position, first point, end point)
+    points: list[tuple[int, int]] = []  # (position, point)
     other: list[int] = []
+    n = 0
     for i, wkb in enumerate(wkbs):
         if wkb is None:
             continue
         head = wkb[:5]
         if head == _LINESTRING_WKB:
-            chunks.append(wkb[9:])
-            simple.append((i, "LineString", (len(wkb) - 9) // 16))
+            count = (len(wkb) - 9) // 16
+            chunks.append(memoryview(wkb)[9:9 + 16 * count])
+            lines.append((i, n, n + count))
+            n += count
         elif head == _POINT_WKB:
-            chunks.append(wkb[5:21])
-            simple.append((i, "Point", 1))
+            chunks.append(memoryview(wkb)[5:21])
+            points.append((i, n))
+            n += 1
         else:
             other.append(i)
-    if simple:
+    if chunks:
         coords = np.frombuffer(b"".join(chunks), dtype="<f8").reshape(-1, 2).round(MAX_DECIMALS)
-        ends = np.cumsum([n for _, _, n in simple])
-        for (i, kind, _n), part in zip(simple, np.split(coords, ends[:-1]), strict=True):
-            out[i] = {"type": kind, "coordinates": part[0] if kind == "Point" else part}
+        for i, start, end in lines:
+            out[i] = {"type": "LineString", "coordinates": coords[start:end]}
+        for i, start in points:
+            out[i] = {"type": "Point", "coordinates": coords[start]}
     if other:
         parsed = shapely.from_wkb(np.array([wkbs[i] for i in other], dtype=object))
         for i, fragment in zip(other, geometry_fragments(list(parsed)), strict=True):

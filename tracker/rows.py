@@ -97,11 +97,12 @@ def _iso_date_text(column: Any, postgres: bool) -> Any:
     return func.to_char(column, "YYYY-MM-DD") if postgres else cast(column, String)
 
 
-def _iso_timestamp_text(column: Any, postgres: bool) -> Any:
-    """'2026-11-21T08:30:00Z' (seconds, truncated), as project_record writes updated_at."""
+def _timestamp_text(column: Any, postgres: bool) -> Any:
+    """'2026-11-21 08:30:00.123456': the stored timestamp as text, to the microsecond (a
+    version's identity for the feature cache; the record shows its first 19 characters)."""
     if postgres:
-        return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-    return func.strftime("%Y-%m-%dT%H:%M:%SZ", column)
+        return func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
+    return type_coerce(column, String)
 
 
 def _wkb_column(postgres: bool) -> Any:
@@ -144,8 +145,7 @@ def select_records(session: Session, f: ProjectFilter, today: date, *,
         _iso_date_text(p.actual_start, postgres), p.actual_start_precision,
         _iso_date_text(p.actual_end, postgres), p.actual_end_precision,
         p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note,
-        _iso_timestamp_text(p.updated_at, postgres),
-        p.min_lon, p.min_lat, p.max_lon, p.max_lat, cast(p.updated_at, String),
+        p.min_lon, p.min_lat, p.max_lon, p.max_lat, _timestamp_text(p.updated_at, postgres),
         _wkb_column(postgres) if geometry else null(),
     ]
     stmt = _where_period(where_filter(select(*columns), f, postgres), period)
@@ -172,10 +172,14 @@ def select_records(session: Session, f: ProjectFilter, today: date, *,
     wkbs: list[bytes | None] = []
     boxes: list[tuple[float, float, float, float] | None] = []
     keys: list[tuple[int, str]] = []
+    units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
     for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total,
          disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec, ae, ae_prec, owner, investor,
-         field_, accuracy, note, updated, x0, y0, x1, y1, stamp, wkb) in rows:
+         field_, accuracy, note, x0, y0, x1, y1, stamp, wkb) in rows:
         codes = provinces.get(pid, [])
+        key = tuple(codes)
+        if key not in units:
+            units[key] = ";".join(vocab.current_units(codes)) or None
         facts = _Facts(date.fromisoformat(pe) if pe else None, status, disbursed, total)
         records.append({
             "code": code, "name_vi": name_vi, "name_en": name_en, "kind": kind,
@@ -188,8 +192,9 @@ def select_records(session: Session, f: ProjectFilter, today: date, *,
             "days_late": days_late(facts, today),  # type: ignore[arg-type]
             "owner": owner, "investor": investor,
             "provinces": ";".join(codes),
-            "current_unit": ";".join(vocab.current_units(codes)) or None, "field": field_,
-            "geometry_accuracy": accuracy, "geometry_note": note, "updated_at": updated,
+            "current_unit": units[key], "field": field_,
+            "geometry_accuracy": accuracy, "geometry_note": note,
+            "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
         })
         wkbs.append(bytes(wkb) if wkb is not None else None)
         boxes.append((x0, y0, x1, y1) if x0 is not None else None)
@@ -214,8 +219,10 @@ def select_keys(session: Session, f: ProjectFilter, *, period: Period | None = N
     """(id, code, updated_at) of the selection, in the order of select_records: what a cached
     representation of each project is checked against."""
     p = Project
-    stmt = _where_period(where_filter(select(p.id, p.code, cast(p.updated_at, String)), f,
-                                      is_postgres(session)), period)
+    postgres = is_postgres(session)
+    stmt = _where_period(where_filter(select(p.id, p.code, _timestamp_text(p.updated_at,
+                                                                           postgres)),
+                                      f, postgres), period)
     stmt = stmt.order_by(*order_by_sort("code", False)).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
