@@ -14,7 +14,18 @@ from sqlalchemy.orm import Session
 
 from . import exports, vocab
 from .errors import BadParameter, NotFound
-from .http import GEOJSON, HTML, JSON, OPENAPI, Reply, Request, cached, etag_for, last_modified_for
+from .http import (
+    GEOJSON,
+    HTML,
+    JSON,
+    OPENAPI,
+    Reply,
+    Request,
+    cached,
+    etag_for,
+    html_version,
+    last_modified_for,
+)
 from .params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
 from .queries import ProjectFilter, get_project, project_record, summary
 from .rows import FeatureCache, RecordSet, select_features, select_records, selection_stats
@@ -260,7 +271,7 @@ def api_page(request: Request) -> Reply:
                "media_types": exports.MEDIA_TYPES, "crs_formats": exports.CRS_FORMATS,
                "base_url": request.base_url, "example_date": request.today.isoformat(),
                "statuses": vocab.STATUSES}
-    etag = etag_for("api-page", request.base_url, request.lang, request.today)
+    etag = etag_for("api-page", request.base_url, html_version(request), exports.dumps(doc))
     reply = cached(request, etag, None, lambda: b"", HTML)
     if reply.status == 200:
         reply.template, reply.context = "api/index.html", context

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 # Bump when the shape of any representation changes, so clients drop what they cached.
@@ -84,6 +85,20 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     template: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _templates_stamp() -> str:
+    """The latest change to the HTML templates (the same in every worker of a deploy)."""
+    from .config import REPO_ROOT
+
+    files = list((REPO_ROOT / "templates").rglob("*.html"))
+    return str(max((f.stat().st_mtime_ns for f in files), default=0))
+
+
+def html_version(request: Request) -> str:
+    """What an HTML representation depends on besides its data: language and templates."""
+    return f"{request.lang}:{_templates_stamp()}"
 
 
 def etag_for(*parts: Any) -> str:

@@ -32,6 +32,7 @@ from .http import (
     Request,
     cached,
     etag_for,
+    html_version,
     last_modified_for,
 )
 from .models import Boundary
@@ -141,7 +142,8 @@ def _reply(request: Request, fmt: str, doc: dict[str, Any], template: str,
            last_updated: Any = None, json_type: str = JSON) -> Reply:
     """JSON body, or the HTML template with the same document as context."""
     body = exports.dumps(doc)
-    etag = etag_for("ogc", fmt, request.lang if fmt == "html" else "", request.base_url, body)
+    etag = etag_for("ogc", fmt, html_version(request) if fmt == "html" else "",
+                    request.base_url, body)
     lm = last_modified_for(last_updated)
     if fmt == "json":
         return cached(request, etag, lm, lambda: body, json_type)
@@ -389,7 +391,8 @@ def items(session: Session, request: Request, cid: str,
     stats = selection_stats(session, f, period)
     query = {**f.to_args(), **({"datetime": single(args, "datetime")} if period else {})}
     path = f"{PREFIX}/collections/projects/items"
-    etag = etag_for("items", fmt, request.lang if fmt == "html" else "", request.base_url,
+    etag = etag_for("items", fmt, html_version(request) if fmt == "html" else "",
+                    request.base_url,
                     request.query_key(("lang", "f")), stats.fingerprint(), request.today)
     lm = last_modified_for(stats.last_updated, request.today)
     links = _paging_links(request, path, fmt, query, limit, offset, stats.count)
@@ -403,6 +406,7 @@ def items(session: Session, request: Request, cid: str,
                                 offset=offset, geometry=False)
             reply.template = "ogc/items.html"
             reply.context = {"collection": "projects", "records": rs.records,
+                             "item_url": request.url(f"{path}/"),
                              "matched": stats.count, "returned": len(rs.records),
                              "offset": offset, "limit": limit, "links": links,
                              "title": _text(COLLECTIONS["projects"]["title"], request.lang),
@@ -493,14 +497,14 @@ def _boundary_items(session: Session, request: Request) -> Reply:
            "features": features}
     stamp = {k: v for k, v in doc.items() if k != "timeStamp"}
     body_key = exports.dumps(stamp)
-    etag = etag_for("boundaries", fmt, request.lang if fmt == "html" else "",
+    etag = etag_for("boundaries", fmt, html_version(request) if fmt == "html" else "",
                     request.base_url, body_key)
     if fmt == "json":
         return cached(request, etag, None, lambda: exports.dumps(doc), GEOJSON)
     reply = cached(request, etag, None, lambda: b"", HTML)
     if reply.status == 200:
         reply.template = "ogc/items.html"
-        reply.context = {"collection": "boundaries",
+        reply.context = {"collection": "boundaries", "item_url": request.url(f"{path}/"),
                          "records": [f["properties"] for f in features],
                          "matched": len(rows), "returned": len(page), "offset": offset,
                          "limit": limit, "links": doc["links"],
