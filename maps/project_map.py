@@ -325,7 +325,9 @@ def build_map(opts: MapOptions) -> folium.Map:
         groups[code] = group
     if opts.bounds is not None:
         x0, y0, x1, y1 = opts.bounds
-        m.fit_bounds([[y0, x0], [y1, x1]], max_zoom=FIT_MAX_ZOOM, padding=(24, 24))
+        fit = folium.FitBounds([[y0, x0], [y1, x1]], max_zoom=FIT_MAX_ZOOM, padding=(24, 24))
+        fit.options["animate"] = False  # open on the selection, not zoom towards it
+        m.add_child(fit)
     m.add_child(ProjectFeatures(groups, draw_config(opts)))
     if opts.legend:
         element_id = f"{m.get_name()}_legend"

@@ -416,8 +416,14 @@
   function bindGroups(state) {
     Object.keys(state.groups).forEach(function (kind) {
       var group = state.groups[kind];
-      group.bindTooltip(function (layer) { return tooltipContent(state, layer); },
-        {sticky: true, direction: 'top', offset: [0, -6]});
+      // One tooltip for the whole map, following the mouse (never two open at once).
+      group.on('mouseover', function (ev) {
+        if (!ev.layer || !ev.layer.feature) { return; }
+        state.tooltip.setContent(tooltipContent(state, ev.layer)).setLatLng(ev.latlng);
+        if (!state.map.hasLayer(state.tooltip)) { state.tooltip.openOn(state.map); }
+      });
+      group.on('mousemove', function (ev) { state.tooltip.setLatLng(ev.latlng); });
+      group.on('mouseout', function () { state.tooltip.close(); });
       group.on('click', function (ev) {
         if (!ev.layer || !ev.layer.feature) { return; }
         L.DomEvent.stop(ev);
@@ -462,7 +468,8 @@
       map: map, groups: groups, cfg: cfg, layers: {}, features: [], index: null, count: 0,
       ready: false,
       renderer: L.canvas({padding: 0.3, tolerance: 6}),
-      popup: L.popup({maxWidth: 340, minWidth: 240, autoPanPadding: [20, 20]})
+      popup: L.popup({maxWidth: 340, minWidth: 240, autoPanPadding: [20, 20]}),
+      tooltip: L.tooltip({direction: 'top', offset: [0, -8], opacity: 0.95})
     };
     state.order = drawOrder(cfg, groups);
     map.on('overlayadd', function () { restack(state); });
