@@ -349,7 +349,7 @@ class MapParts:
 
 
 def render_parts(m: folium.Map) -> MapParts:
-    figure = m.get_root()
+    figure: Any = m.get_root()  # a branca Figure: header, html and script
     figure.header._children.pop("meta_http", None)  # our page declares its charset itself
     figure.render()
     # Folium's output is markup it generated; every data value inside it was escaped above.

@@ -184,6 +184,10 @@ def test_bad_parameters_get_a_friendly_page(seeded_app, client):
         assert "Traceback" not in html
         assert "<h1" in html and "Về trang chủ" in html, url
     assert client.get("/projects.csv?sort=nope").status_code == 400  # a person's link: HTML
+    vi = client.get("/projects?status=done").get_data(as_text=True)
+    assert "Giá trị của tham số “status” không hợp lệ." in vi and "Chi tiết kỹ thuật" in vi
+    en = client.get("/projects?status=done&lang=en").get_data(as_text=True)
+    assert "The value given for “status” is not valid." in en
     for url in ("/projects.geojson?status=done", "/map/features.geojson?kind=tunnel",
                 "/map/popup/nope.json"):
         response = client.get(url)

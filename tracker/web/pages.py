@@ -32,7 +32,7 @@ from ..exports import feature_collection, geometry_geojson, records_to_csv, to_g
 from ..i18n import current_lang, gettext
 from ..models import Boundary, Project
 from ..queries import ProjectFilter, count_projects, project_record
-from . import db_session, state
+from . import db_session, state, wants_json
 
 STATIC_DIR = Path(__file__).parent / "static"
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
@@ -242,6 +242,18 @@ def _geojson_response(body: bytes, filename: str | None = None) -> Response:
 
 
 # --------------------------------------------------------------------------- views
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(exc: BadParameter) -> Any:
+    """A bad query parameter: a page says which one in the reader's language (the technical
+    detail below it); the JSON endpoints answer as the API does."""
+    if wants_json():
+        return jsonify(exc.to_dict()), exc.http_status
+    message = gettext("error.parameter", name=exc.field) if exc.field else exc.message
+    detail = exc.message + (f" ({exc.detail})" if exc.detail else "")
+    return render_template("error.html", status=exc.http_status, message=message,
+                           detail=detail), exc.http_status
+
 
 @bp.route("/healthz")
 def healthz() -> Any:
