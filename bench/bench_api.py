@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
             url = f"sqlite:///{tmp}/bench.db"
         t0 = time.perf_counter()
         populate(url, N)
+        print(f"load average before: {os.getloadavg()[0]:.1f} (other processes share the "
+              f"{os.cpu_count()} cores; the figures below depend on it)")
         print(f"{N:,} synthetic projects in {url.split('://')[0]} "
               f"({time.perf_counter() - t0:.1f} s); 2 server processes on 127.0.0.1; "
               f"wrk -t2 -c{CONNECTIONS} -d{args.duration}s split over them", flush=True)
@@ -247,6 +249,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {name:52} {value * 1000:7.1f} ms  = {ratio:4.1f}x orjson"
                   f"  {'ok' if ratio <= 3 else 'over 3x'}")
         print(f"  (HTTP body {size / 1e6:.1f} MB)")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -139,8 +139,13 @@ def test_feature_cache_is_bounded():
     cache = FeatureCache(max_items=3)
     cache.put_many(((i, "t", DAY), b"x") for i in range(5))
     assert len(cache) == 3 and cache.get((0, "t", DAY)) is None and cache.get((4, "t", DAY))
+    cache.put_many([((4, "t2", DAY), b"yy")])  # a newer version replaces the older
+    assert cache.get((4, "t", DAY)) is None and len(cache) == 3 and cache.size == 4
+    small = FeatureCache(max_bytes=10)
+    small.put_many(((i, "t", DAY), b"12345") for i in range(4))
+    assert len(small) == 2 and small.size == 10
     cache.clear()
-    assert len(cache) == 0
+    assert len(cache) == 0 and cache.size == 0
 
 
 def test_field_table_matches_the_record():

@@ -10,7 +10,6 @@ databases, field by field, so a field added to project_record and not here fails
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -234,12 +233,14 @@ class FeatureCache:
 
     A project's feature only changes when its row does (every edit moves updated_at, to the
     microsecond) or when the day changes (days_late), so a cached feature is valid exactly as
-    long as its key matches the database. Bounded: the oldest entries go first. One cache per
-    app (process); thread-safe for waitress's threads.
+    long as its key matches the database. Bounded in entries and in bytes: the oldest go
+    first. One cache per app (process); thread-safe for waitress's threads.
     """
 
-    def __init__(self, max_items: int = 50_000) -> None:
+    def __init__(self, max_items: int = 50_000, max_bytes: int = 256 * 2**20) -> None:
         self.max_items = max_items
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes held
         self._items: dict[tuple[int, str, date], bytes] = {}
         self._latest: dict[int, tuple[int, str, date]] = {}
         self._lock = threading.Lock()
@@ -250,25 +251,31 @@ class FeatureCache:
     def get(self, key: tuple[int, str, date]) -> bytes | None:
         return self._items.get(key)
 
+    def _drop(self, key: tuple[int, str, date]) -> None:
+        data = self._items.pop(key, None)
+        if data is not None:
+            self.size -= len(data)
+        if self._latest.get(key[0]) == key:
+            del self._latest[key[0]]
+
     def put_many(self, items: Iterable[tuple[tuple[int, str, date], bytes]]) -> None:
         with self._lock:
             for key, data in items:
                 old = self._latest.get(key[0])
-                if old is not None and old != key:
-                    self._items.pop(old, None)  # an older version of the same project
+                if old is not None:
+                    self._drop(old)  # the same or an older version of the project
                 self._items[key] = data
                 self._latest[key[0]] = key
-            overflow = len(self._items) - self.max_items
-            if overflow > 0:
-                for key in list(itertools.islice(self._items, overflow)):
-                    del self._items[key]
-                    if self._latest.get(key[0]) == key:
-                        del self._latest[key[0]]
+                self.size += len(data)
+            while self._items and (len(self._items) > self.max_items
+                                   or self.size > self.max_bytes):
+                self._drop(next(iter(self._items)))
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._latest.clear()
+            self.size = 0
 
 
 _CHUNK = 5000  # codes per IN (...) list: well below SQLite's limit on bound parameters
