@@ -192,9 +192,9 @@ def test_reprojection_to_vn2000_declares_the_crs(mixed_app, tmp_path, fmt):
     ("crs=EPSG:5773", "crs"), ("limit=0", "limit"), ("bbox=1,1,0,0", "bbox"),
     ("colour=red", "colour"),
 ])
-def test_export_parameters_are_validated(seeded_app, query, parameter):
+def test_export_parameters_are_validated(client, query, parameter):
     fmt = "geojson" if "EPSG:3405" in query else "gpkg"
-    r = seeded_app.test_client().get(f"/api/v1/projects.{fmt}?{query}")
+    r = client.get(f"/api/v1/projects.{fmt}?{query}")
     assert r.status_code == 400
     assert r.get_json()["parameter"] == parameter
 

@@ -48,8 +48,8 @@ def test_landing_page_links(ogc):
     assert openapi.status_code == 200
 
 
-def test_conformance(ogc):
-    doc = ogc.get("/ogc/conformance").get_json()
+def test_conformance(client):
+    doc = client.get("/ogc/conformance").get_json()
     assert {CORE + c for c in ("core", "geojson", "html", "oas30")} <= set(doc["conformsTo"])
 
 
@@ -152,8 +152,8 @@ def test_items_datetime(ogc, value, expected):
     ("colour=red", "colour"), ("f=xml", "f"), ("crs=EPSG:3405", "crs"),
     ("bbox-crs=EPSG:3405", "bbox-crs"),
 ])
-def test_items_reject_bad_parameters(ogc, query, parameter):
-    r = ogc.get(f"{ITEMS}?{query}")
+def test_items_reject_bad_parameters(client, query, parameter):
+    r = client.get(f"{ITEMS}?{query}")
     assert r.status_code == 400
     assert r.get_json()["parameter"] == parameter
 
