@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 # Bump when the shape of any representation changes, so clients drop what they cached.
 REPRESENTATION_VERSION = "1"
@@ -56,23 +57,25 @@ class Request:
     def url(self, path: str, query: str = "") -> str:
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")
 
-    def query_key(self, exclude: tuple[str, ...] = ()) -> str:
-        """The query string, normalised (sorted, repeated values kept) for validators."""
-        items = getattr(self.args, "items", None)
+    def query_pairs(self, exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+        """The query parameters as (name, value) pairs, repeated names kept, sorted."""
         pairs: list[tuple[str, str]] = []
-        if items is not None:
-            try:
-                raw = list(self.args.items(multi=True))  # type: ignore[call-arg]
-            except TypeError:
-                raw = list(items())
-            for k, v in raw:
-                if k in exclude:
-                    continue
-                if isinstance(v, list | tuple):
-                    pairs += [(k, str(x)) for x in v]
-                else:
-                    pairs.append((k, str(v)))
-        return "&".join(f"{k}={v}" for k, v in sorted(pairs))
+        try:
+            raw = list(self.args.items(multi=True))  # type: ignore[call-arg]
+        except TypeError:  # a plain mapping
+            raw = list(self.args.items())
+        for k, v in raw:
+            if k in exclude:
+                continue
+            if isinstance(v, list | tuple):
+                pairs += [(k, str(x)) for x in v]
+            else:
+                pairs.append((k, str(v)))
+        return sorted(pairs)
+
+    def query_key(self, exclude: tuple[str, ...] = ()) -> str:
+        """The query, normalised (sorted, URL-encoded) for validators and links."""
+        return urlencode(self.query_pairs(exclude))
 
 
 @dataclass
