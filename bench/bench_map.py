@@ -62,7 +62,7 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/map"
-    paint, fetch, build = [], [], []
+    paint, fetch, build, parse = [], [], [], []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True,
@@ -77,12 +77,14 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
                 figures = page.evaluate("""() => {
                     const r = performance.getEntriesByType('resource')
                         .find((e) => e.name.includes('/map/features.geojson'));
-                    return {paint: window.trackerMap.readyAt, build: window.trackerMap.buildMs,
+                    const s = window.trackerMap;
+                    return {paint: s.readyAt, build: s.buildMs, parsed: s.parsedAt,
                             fetch: r ? r.responseEnd - r.startTime : null,
-                            count: window.trackerMap.count};
+                            fetchEnd: r ? r.responseEnd : null, count: s.count};
                 }""")
                 paint.append(figures["paint"])
                 build.append(figures["build"])
+                parse.append(figures["parsed"] - (figures["fetchEnd"] or figures["parsed"]))
                 fetch.append(figures["fetch"] or 0.0)
                 context.close()
             browser.close()
@@ -91,7 +93,7 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
         thread.join(timeout=10)
         server.server_close()
     return {"paint_ms": statistics.median(paint), "fetch_ms": statistics.median(fetch),
-            "build_ms": statistics.median(build)}
+            "parse_ms": statistics.median(parse), "build_ms": statistics.median(build)}
 
 
 def measure(n: int) -> dict[str, Any]:
@@ -135,7 +137,8 @@ def _print(r: dict[str, Any]) -> None:
           f"built in {r['features_ms']:.0f} ms")
     if paint:
         print(f"   paint in Chromium       {paint['paint_ms'] / 1000:8.2f} s  "
-              f"(fetch {paint['fetch_ms']:.0f} ms, drawing {paint['build_ms']:.0f} ms)")
+              f"(GeoJSON request {paint['fetch_ms']:.0f} ms, parse {paint['parse_ms']:.0f} ms, "
+              f"layers {paint['build_ms']:.0f} ms)")
     else:
         print("   paint in Chromium       skipped (no Chromium; set TRACKER_CHROMIUM)")
     print(f"   /projects               median {r['projects_median_ms']:6.1f} ms, "

@@ -409,3 +409,10 @@ def data_version(session: Session) -> str:
                                  func.max(Project.updated_at))).one()
     stamp = row[2].isoformat() if row[2] is not None else ""
     return f"{row[0]}-{row[1] or 0}-{stamp}"
+
+
+def boundaries(session: Session) -> list[Any]:
+    """The province outlines the maps draw for context (a handful of rows)."""
+    from .models import Boundary
+
+    return list(session.scalars(select(Boundary).order_by(Boundary.code)))

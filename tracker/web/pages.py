@@ -19,7 +19,6 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from sqlalchemy import select
 
 from maps.features import map_features, popup_properties
 from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
@@ -30,7 +29,7 @@ from ..dates import display_partial
 from ..errors import BadParameter, NotFound
 from ..exports import feature_collection, geometry_geojson, records_to_csv, to_geojson
 from ..i18n import current_lang, gettext
-from ..models import Boundary, Project
+from ..models import Project
 from ..queries import ProjectFilter, count_projects, project_record
 from . import db_session, state, wants_json
 
@@ -185,7 +184,7 @@ def _map_labels() -> dict[str, str]:
 
 
 def _boundaries() -> dict[str, Any] | None:
-    rows = db_session().scalars(select(Boundary).order_by(Boundary.code)).all()
+    rows = queries.boundaries(db_session())
     if not rows:
         return None
     lang = current_lang()

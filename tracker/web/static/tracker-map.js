@@ -4,7 +4,8 @@
  * whose text is set with textContent, so a project named <script>…</script> shows as text.
  *
  * window.trackerMaps[mapId] (and window.trackerMap, the last one drawn) expose the state for
- * tests and benchmarks: {map, layers (by code), features, ready, count, drawMs}.
+ * tests and benchmarks: map, layers (by project code), count, ready, and the times (ms since
+ * navigation) parsedAt (data in hand) and readyAt (drawn and painted), buildMs (making layers).
  */
 (function (global) {
   'use strict';
@@ -75,7 +76,6 @@
     if (geometry.type === 'Point') {
       var c = geometry.coordinates;
       main = L.circleMarker([c[1], c[0]], markerOptions);
-      main.trackerKind = 'marker';
     } else {
       var options = lineStyle(cfg, p, kind);
       options.renderer = renderer;
@@ -87,7 +87,6 @@
         return L.circleMarker(latlng, markerOptions);
       };
       main = L.GeoJSON.geometryToLayer(feature, options);
-      main.trackerKind = 'line';
       if (main.eachLayer) {  // a multi-part geometry: every part answers for the project
         main.eachLayer(function (part) { part.feature = feature; });
       }
@@ -98,7 +97,6 @@
           weight: kind.weight + 4, lineCap: 'butt', fill: false,
           opacity: approx ? cfg.style.approximateOpacity : 0.8
         });
-        under.trackerKind = 'casing';
       }
     }
     main.feature = feature;
@@ -492,6 +490,7 @@
       });
     }
     state.loaded = loaded.then(function (collection) {
+      state.parsedAt = global.performance.now();  // data downloaded and parsed
       addFeatures(state, collection);
       finish(state);
     }).catch(function (err) {
