@@ -10,6 +10,7 @@ databases, field by field, so a field added to project_record and not here fails
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +27,33 @@ from .models import Project, ProjectProvince
 from .queries import ProjectFilter, days_late, disbursement_rate
 from .queries import _order as order_by_sort  # one ordering rule for table and API
 from .queries import _where as where_filter  # one filtering rule for every view
+
+
+class _GcPaused:
+    """Pause the cyclic garbage collector while many acyclic objects are built (rows, dicts,
+    encoded features): on 10,000 projects its passes over the growing heap cost a third of
+    the time. Reentrant and thread-safe: the collector resumes when the last user leaves."""
+
+    def __init__(self) -> None:
+        self._users = 0
+        self._lock = threading.Lock()
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._users == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._users += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._was_enabled:
+                gc.enable()
+
+
+gc_paused = _GcPaused()
 
 
 @dataclass(frozen=True)
@@ -134,6 +162,14 @@ def select_records(session: Session, f: ProjectFilter, today: date, *,
                    period: Period | None = None, limit: int | None = None, offset: int = 0,
                    geometry: bool = True) -> RecordSet:
     """The selection as project_record dicts (sorted by code), with WKB and bounding boxes."""
+    with gc_paused:
+        return _select_records(session, f, today, period=period, limit=limit, offset=offset,
+                               geometry=geometry)
+
+
+def _select_records(session: Session, f: ProjectFilter, today: date, *,
+                    period: Period | None, limit: int | None, offset: int,
+                    geometry: bool) -> RecordSet:
     postgres = is_postgres(session)
     p = Project
     columns: list[Any] = [
@@ -288,6 +324,14 @@ def select_features(session: Session, f: ProjectFilter, today: date, *,
 
     Without a cache, or when most are missing, it is one select_records; otherwise only the
     projects whose cached feature is missing or stale are read and encoded."""
+    with gc_paused:
+        return _select_features(session, f, today, period=period, limit=limit, offset=offset,
+                                cache=cache)
+
+
+def _select_features(session: Session, f: ProjectFilter, today: date, *,
+                     period: Period | None, limit: int | None, offset: int,
+                     cache: FeatureCache | None) -> list[bytes]:
     from .exports import encode_features
 
     if cache is None:
