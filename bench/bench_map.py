@@ -8,7 +8,7 @@ For each size it prints:
 - /projects: median and p95 over REPEATS requests (Flask test client), default order, and
   sorted by investment with a diacritics-free search;
 and then the growth factor of each figure from one size to the next (10x more projects:
-a factor of 10 or less is linear or better).
+a factor of 10 or less is linear or better; the verdict allows NOISE for a shared machine).
 
 Targets at 10,000: page < 200 KB, paint < 2 s, /projects median < 150 ms.
 Run: `make bench`, or `python -m bench.bench_map [N ...]` for chosen sizes.
@@ -29,6 +29,8 @@ from typing import Any
 SIZES = (1_000, 10_000, 100_000)
 REPEATS = {1_000: 30, 10_000: 30, 100_000: 20}
 PAINT_LOADS = {1_000: 3, 10_000: 3, 100_000: 1}
+FEATURE_BUILDS = {1_000: 5, 10_000: 3, 100_000: 2}
+NOISE = 1.2  # timings on a shared machine wobble: "linear" allows 20 % over the size ratio
 TARGETS = {"page_kb": 200, "paint_s": 2.0, "projects_median_ms": 150}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -112,16 +114,20 @@ def measure(n: int) -> dict[str, Any]:
         client = app.test_client()
         page = client.get("/map")
         assert page.status_code == 200
-        t0 = time.perf_counter()
-        features = client.get("/map/features.geojson?lang=vi")
-        features_ms = (time.perf_counter() - t0) * 1000
+        builds = []
+        for _ in range(FEATURE_BUILDS.get(n, 1)):
+            t0 = time.perf_counter()
+            features = client.get("/map/features.geojson?lang=vi")  # no ETag: a full build
+            body = features.get_data()  # the response streams: time the whole body
+            builds.append((time.perf_counter() - t0) * 1000)
+        features_ms = statistics.median(builds)
         repeats = REPEATS.get(n, 20)
         table = _timings(client, "/projects", repeats)
         sorted_search = _timings(client, "/projects?q=bon+tong&sort=investment&desc=1", repeats)
         paint = _paint(app, PAINT_LOADS.get(n, 1))
         app.extensions["tracker"].engine.dispose()
         return {"n": n, "populate_s": populate_s, "page_bytes": len(page.data),
-                "features_bytes": len(features.data), "features_ms": features_ms,
+                "features_bytes": len(body), "features_ms": features_ms,
                 "projects_median_ms": table[0], "projects_p95_ms": table[1],
                 "search_median_ms": sorted_search[0], "search_p95_ms": sorted_search[1],
                 "repeats": repeats, "paint": paint}
@@ -162,7 +168,7 @@ def _growth(results: list[dict[str, Any]]) -> None:
         fa, fb = figures(a), figures(b)
         parts = [f"{k} x{fb[k] / fa[k]:.1f}" for k in fb if k in fa and fa[k]]
         worst = max((fb[k] / fa[k] for k in fb if k in fa and fa[k]), default=0)
-        verdict = "linear or better" if worst <= scale * 1.1 else "WORSE THAN LINEAR"
+        verdict = "linear or better" if worst <= scale * NOISE else "WORSE THAN LINEAR"
         print(f"-- growth {a['n']:,} -> {b['n']:,} (x{scale:g}): {', '.join(parts)}: {verdict}")
 
 

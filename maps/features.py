@@ -13,7 +13,7 @@ full geometry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,17 +89,32 @@ def popup_properties(row: Any, lang: str) -> dict[str, Any]:
     }
 
 
-def map_features(rows: Sequence[Any], lang: str = "vi", tolerance: float | None = None,
-                 details: bool = False) -> bytes:
-    """A GeoJSON FeatureCollection (RFC 7946) of the rows that have a geometry.
+CHUNK = 2000  # features serialised at a time: memory stays flat however large the selection
+
+
+def map_features_chunks(rows: Sequence[Any], lang: str = "vi", tolerance: float | None = None,
+                        details: bool = False) -> Iterator[bytes]:
+    """A GeoJSON FeatureCollection (RFC 7946) of the rows that have a geometry, in pieces
+    (for a streamed response: the first bytes leave before the last feature is built).
 
     Without `details` the properties are only what drawing needs; a popup fetches the rest
     for its one project (the overview stays light however many projects are selected)."""
     rows = [r for r in rows if r.geometry is not None]
     tol = tolerance_for(len(rows)) if tolerance is None else tolerance
-    texts = geometry_texts([r.geometry for r in rows], tol)
-    features = [{"type": "Feature", "id": r.code, "geometry": orjson.Fragment(text),
-                 "properties": popup_properties(r, lang) if details else base_properties(r)}
-                for r, text in zip(rows, texts, strict=True)]
-    return orjson.dumps({"type": "FeatureCollection", "count": len(features),
-                         "simplified_m": round(tol * 111_000), "features": features})
+    yield (b'{"type":"FeatureCollection","count":%d,"simplified_m":%d,"features":['
+           % (len(rows), round(tol * 111_000)))
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start:start + CHUNK]
+        texts = geometry_texts([r.geometry for r in part], tol)
+        features = [{"type": "Feature", "id": r.code, "geometry": orjson.Fragment(text),
+                     "properties": popup_properties(r, lang) if details
+                     else base_properties(r)} for r, text in zip(part, texts, strict=True)]
+        body = orjson.dumps(features)[1:-1]  # the items, without the list's brackets
+        yield (b"," + body) if start else body
+    yield b"]}"
+
+
+def map_features(rows: Sequence[Any], lang: str = "vi", tolerance: float | None = None,
+                 details: bool = False) -> bytes:
+    """map_features_chunks() in one piece."""
+    return b"".join(map_features_chunks(rows, lang, tolerance, details))

@@ -259,3 +259,14 @@ def test_popup_endpoint_formats_in_the_asked_language(seeded_app, client):
     assert en["investment"] == "3,888 billion VND" and en["planned"].endswith("no data")
     missing = client.get("/map/popup/nope.json")
     assert missing.status_code == 404 and missing.is_json
+
+
+def test_features_are_built_in_chunks_that_join_into_one_collection():
+    rows = [row(f"p{i:05d}", geometry=Point(105 + i * 1e-5, 9.5)) for i in range(
+        2 * mf.CHUNK + 7)]
+    fc = orjson.loads(mf.map_features(rows))
+    assert fc["count"] == len(fc["features"]) == len(rows)
+    assert [f["id"] for f in fc["features"]] == [r.code for r in rows]
+    assert len(list(mf.map_features_chunks(rows))) == 3 + 2  # head, 3 chunks, tail
+    assert orjson.loads(mf.map_features([])) == {"type": "FeatureCollection", "count": 0,
+                                                  "simplified_m": 0, "features": []}

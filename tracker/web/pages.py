@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from maps.features import map_features, popup_properties
+from maps.features import map_features, map_features_chunks, popup_properties
 from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
 from maps.styles import status_styles
 
@@ -302,8 +302,10 @@ def map_features_geojson() -> Response:
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     else:
-        response = _geojson_response(map_features(queries.map_rows(session, f),
-                                                  current_lang()))
+        # streamed: rows are loaded first, so the session is not needed while it streams
+        rows = queries.map_rows(session, f)
+        response = Response(map_features_chunks(rows, current_lang()),
+                            mimetype="application/geo+json")
     response.set_etag(tag)
     response.headers["Cache-Control"] = "private, no-cache"
     return response

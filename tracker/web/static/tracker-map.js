@@ -41,62 +41,70 @@
 
   /* ------------------------------------------------------------------ styles */
 
-  function lineStyle(cfg, p, kind) {
+  /* Style objects are shared by every feature with the same look (status, kind, accuracy):
+   * ten thousand features need a few dozen of them, not ten thousand. */
+  function styles(state, p) {
+    var cfg = state.cfg;
+    var key = p.status + '|' + p.kind + '|' + p.accuracy;
+    var cached = state.styleCache[key];
+    if (cached) { return cached; }
+    var kind = cfg.kinds[p.kind] || {weight: 3, dash: null, symbol: 'line'};
     var approx = p.accuracy === 'approximate';
-    return {
-      color: statusOf(cfg, p).colour,
-      weight: kind.weight,
-      opacity: approx ? cfg.style.approximateOpacity : cfg.style.opacity,
-      dashArray: kind.dash || null,
-      lineCap: kind.dash ? 'butt' : 'round',
-      lineJoin: 'round',
+    var colour = statusOf(cfg, p).colour;
+    var opacity = approx ? cfg.style.approximateOpacity : cfg.style.opacity;
+    var line = {
+      renderer: state.renderer, color: colour, weight: kind.weight, opacity: opacity,
+      dashArray: kind.dash || null, lineCap: kind.dash ? 'butt' : 'round', lineJoin: 'round',
       fill: false
     };
+    var area = L.extend({}, line, {fill: true, fillOpacity: approx ? 0.15 : 0.3});
+    var marker = {
+      renderer: state.renderer, radius: cfg.style.bridgeRadius,
+      color: cfg.style.bridgeOutline, weight: 2, opacity: approx ? 0.7 : 1,
+      dashArray: approx ? '3 3' : null, fillColor: colour, fillOpacity: opacity
+    };
+    var water = kind.symbol !== 'water' ? null : {
+      renderer: state.renderer, interactive: false, color: cfg.style.water,
+      weight: kind.weight + 4, lineCap: 'butt', fill: false,
+      opacity: approx ? cfg.style.approximateOpacity : 0.8
+    };
+    cached = {line: line, area: area, marker: marker, water: water};
+    state.styleCache[key] = cached;
+    return cached;
+  }
+
+  function latLngs(coordinates) {
+    var out = new Array(coordinates.length);
+    for (var i = 0; i < coordinates.length; i++) {
+      out[i] = L.latLng(coordinates[i][1], coordinates[i][0]);
+    }
+    return out;
   }
 
   function makeLayers(state, feature) {
-    var cfg = state.cfg;
     var p = feature.properties || {};
-    var kind = cfg.kinds[p.kind] || {weight: 3, dash: null, symbol: 'line'};
-    var approx = p.accuracy === 'approximate';
-    var renderer = state.renderer;
+    var style = styles(state, p);
     var geometry = feature.geometry;
-    var markerOptions = {
-      renderer: renderer,
-      radius: cfg.style.bridgeRadius,
-      color: cfg.style.bridgeOutline,
-      weight: 2,
-      opacity: approx ? 0.7 : 1,
-      dashArray: approx ? '3 3' : null,
-      fillColor: statusOf(cfg, p).colour,
-      fillOpacity: approx ? cfg.style.approximateOpacity : cfg.style.opacity
-    };
     var main;
     var under = null;
     if (geometry.type === 'Point') {
       var c = geometry.coordinates;
-      main = L.circleMarker([c[1], c[0]], markerOptions);
+      main = L.circleMarker([c[1], c[0]], style.marker);
+    } else if (geometry.type === 'LineString') {  // the common case, built directly
+      var line = latLngs(geometry.coordinates);
+      main = L.polyline(line, style.line);
+      if (style.water) { under = L.polyline(line, style.water); }
     } else {
-      var options = lineStyle(cfg, p, kind);
-      options.renderer = renderer;
-      if (geometry.type === 'Polygon' || geometry.type === 'MultiPolygon') {
-        options.fill = true;
-        options.fillOpacity = approx ? 0.15 : 0.3;
-      }
-      options.pointToLayer = function (f, latlng) {
-        return L.circleMarker(latlng, markerOptions);
-      };
+      var polygonal = geometry.type === 'Polygon' || geometry.type === 'MultiPolygon';
+      var options = L.extend({}, polygonal ? style.area : style.line, {
+        pointToLayer: function (f, latlng) { return L.circleMarker(latlng, style.marker); }
+      });
       main = L.GeoJSON.geometryToLayer(feature, options);
       if (main.eachLayer) {  // a multi-part geometry: every part answers for the project
         main.eachLayer(function (part) { part.feature = feature; });
       }
-      if (kind.symbol === 'water') {
-        // a waterway: a blue band under the status-coloured dashes
-        under = L.GeoJSON.geometryToLayer(feature, {
-          renderer: renderer, interactive: false, color: cfg.style.water,
-          weight: kind.weight + 4, lineCap: 'butt', fill: false,
-          opacity: approx ? cfg.style.approximateOpacity : 0.8
-        });
+      if (style.water && !polygonal) {
+        under = L.GeoJSON.geometryToLayer(feature, style.water);
       }
     }
     main.feature = feature;
@@ -464,6 +472,7 @@
   function draw(map, groups, cfg) {
     var state = {
       map: map, groups: groups, cfg: cfg, layers: {}, features: [], index: null, count: 0,
+      styleCache: {},
       ready: false,
       renderer: L.canvas({padding: 0.3, tolerance: 6}),
       popup: L.popup({maxWidth: 340, minWidth: 240, autoPanPadding: [20, 20]}),
