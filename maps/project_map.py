@@ -28,7 +28,8 @@ from . import styles
 
 # Translated strings the map shows (keys of MapOptions.labels). "drawn" contains {n}.
 LABEL_KEYS = (
-    "basemap_osm", "basemap_internal", "basemap_internal_attribution", "basemap_none",
+    "basemap_osm", "basemap_osm_attribution", "basemap_internal",
+    "basemap_internal_attribution", "basemap_none",
     "boundaries", "legend_title", "legend_status", "legend_kind", "legend_approximate",
     "popup_status", "popup_progress", "popup_investment", "popup_disbursed", "popup_planned",
     "popup_owner", "popup_accuracy", "popup_open", "popup_approximate_note", "popup_loading",
@@ -262,8 +263,10 @@ def _basemaps(m: folium.Map, opts: MapOptions) -> None:
                              attr=str(escape(labels["basemap_internal_attribution"])),
                              max_zoom=19, show=show).add_to(m)
         elif which == "osm":
+            attribution = Markup('&copy; <a href="https://www.openstreetmap.org/copyright">'
+                                 '{}</a>').format(labels["basemap_osm_attribution"])
             folium.TileLayer(tiles="OpenStreetMap", name=str(escape(labels["basemap_osm"])),
-                             show=show).add_to(m)
+                             attr=str(attribution), show=show).add_to(m)
         else:
             m.add_child(BlankBasemap(str(escape(labels["basemap_none"])), show))
 
