@@ -26,10 +26,16 @@ OUTPUT_DIR = REPO_ROOT / "test-output" / "browser"
 VIEWPORT = {"width": 1400, "height": 900}
 
 
-def chromium_path() -> str:
+def find_chromium() -> str | None:
+    """TRACKER_CHROMIUM, else Debian's chromium; None when it is not installed."""
     path = os.environ.get("TRACKER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        message = f"Chromium not found at {path} (set TRACKER_CHROMIUM)"
+    return path if Path(path).exists() else None
+
+
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        message = "Chromium not found (install Debian's chromium or set TRACKER_CHROMIUM)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: browser tests must run, but {message}")
         pytest.skip(message)

@@ -16,7 +16,7 @@ from tests.browser.conftest import (
     CHROMIUM_ARGS,
     VIEWPORT,
     LiveServer,
-    chromium_path,
+    find_chromium,
     make_seeded_app,
     wait_for_map,
 )
@@ -29,6 +29,9 @@ def main() -> None:
     parser.add_argument("--lang", default="vi", choices=("vi", "en"))
     parser.add_argument("--out", default=str(REPO_ROOT / "docs" / "map.png"))
     args = parser.parse_args()
+    chromium = find_chromium()
+    if chromium is None:
+        raise SystemExit("Chromium not found: install chromium or set TRACKER_CHROMIUM")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -41,7 +44,7 @@ def main() -> None:
         server = LiveServer(make_seeded_app(folder / "app", template))
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=chromium_path(), headless=True,
+                browser = pw.chromium.launch(executable_path=chromium, headless=True,
                                              args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport=VIEWPORT)
                 page.route("**/*", lambda r: r.continue_()
