@@ -404,6 +404,8 @@
       }
     }
     // Fill each overlay while it is off the map, then put it back: one redraw, not 10,000.
+    // They go back in drawing order, so no restacking is needed (state.filling).
+    state.filling = true;
     state.order.forEach(function (kind) {
       var layers = perGroup[kind];
       if (!layers) { return; }
@@ -413,6 +415,7 @@
       for (var j = 0; j < layers.length; j++) { group.addLayer(layers[j]); }
       if (shown) { state.map.addLayer(group); }
     });
+    state.filling = false;
     if (cfg.fitToData && bounds.isValid() && !cfg.focus) {
       state.map.fitBounds(bounds, {maxZoom: cfg.fitMaxZoom, padding: [24, 24], animate: false});
     }
@@ -479,7 +482,7 @@
       tooltip: L.tooltip({direction: 'top', offset: [0, -8], opacity: 0.95})
     };
     state.order = drawOrder(cfg, groups);
-    map.on('overlayadd', function () { restack(state); });
+    map.on('overlayadd', function () { if (!state.filling) { restack(state); } });
     global.trackerMaps = global.trackerMaps || {};
     global.trackerMaps[map.getContainer().id] = state;
     global.trackerMap = state;
