@@ -15,7 +15,6 @@ from tracker.queries import (
     extent,
     map_rows,
     select_projects,
-    select_table_page,
     summary,
     totals,
 )
@@ -59,31 +58,31 @@ def test_table_page_sorts_late_status_and_english_names(seeded_app):
                            planned_end=date(2020, 1, 1), planned_end_precision="day"))
         s.commit()
         f = ProjectFilter()
-        most_late = codes(select_table_page(s, f, sort="late", desc=True, today=today))
+        most_late = codes(select_projects(s, f, sort="late", desc=True, today=today))
         assert most_late[:2] == ["can-tho-ca-mau-expressway", "late-road"]
-        least_late = codes(select_table_page(s, f, sort="late", today=today))
+        least_late = codes(select_projects(s, f, sort="late", today=today))
         assert least_late[:2] == ["late-road", "can-tho-ca-mau-expressway"]
         assert most_late.index("done-road") > 1  # completed is never late
 
         from tracker import vocab
 
         order = {st.code: st.order for st in vocab.STATUSES}
-        statuses = [order[p.status] for p in select_table_page(s, f, sort="status")]
+        statuses = [order[p.status] for p in select_projects(s, f, sort="status")]
         assert statuses == sorted(statuses)
         # by the name shown (the database's collation decides accents; first letters agree)
         english = [p.name_en or p.name_vi for p in
-                   select_table_page(s, f, sort="name", lang="en")]
+                   select_projects(s, f, sort="name", lang="en")]
         initials = [fold(name)[0] for name in english]
         assert initials == sorted(initials)
-        vietnamese = codes(select_table_page(s, f, sort="name"))
-        assert vietnamese[::-1] == codes(select_table_page(s, f, sort="name", desc=True))
-        assert vietnamese != codes(select_table_page(s, f, sort="name", lang="en"))
+        vietnamese = codes(select_projects(s, f, sort="name"))
+        assert vietnamese[::-1] == codes(select_projects(s, f, sort="name", desc=True))
+        assert vietnamese != codes(select_projects(s, f, sort="name", lang="en"))
 
-        page = select_table_page(s, f, limit=3, offset=3)
+        page = select_projects(s, f, limit=3, offset=3)
         assert codes(page) == codes(select_projects(s, f))[3:6]
-        assert codes(select_table_page(s, f, limit=None)) == codes(select_projects(s, f))
+        assert codes(select_projects(s, f, limit=None)) == codes(select_projects(s, f))
         with pytest.raises(BadParameter):
-            select_table_page(s, f, sort="colour")
+            select_projects(s, f, sort="colour")
 
 
 def test_map_rows_are_the_drawable_projects(seeded_app):

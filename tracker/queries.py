@@ -10,17 +10,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, defer, selectinload
 
 from . import vocab
 from .db import is_postgres
 from .errors import BadParameter
-from .models import Project, ProjectProvince
+from .models import Boundary, Project, ProjectProvince
 from .text import fold
 
 SORTABLE = ("code", "name", "kind", "status", "progress", "length", "investment",
             "disbursed", "disbursement", "planned_end", "updated")
+TABLE_SORTS = (*SORTABLE, "late")
+_STATUS_ORDER = {s.code: s.order for s in vocab.STATUSES}
+_KIND_ORDER = {k.code: i for i, k in enumerate(vocab.KINDS, start=1)}
+_CLOSED = ("completed", "cancelled")
 
 
 def _multi(args: Mapping[str, Any], name: str) -> list[str]:
@@ -124,7 +128,7 @@ class ProjectFilter:
         return not self.to_args() and not self.codes
 
 
-def _where(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
+def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
     """Add the filter's conditions to any SELECT over projects (rows, counts, sums)."""
     if f.status:
         stmt = stmt.where(Project.status.in_(f.status))
@@ -154,40 +158,63 @@ def _where(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
     return stmt
 
 
-def _order(sort: str, desc: bool) -> list[Any]:
-    disbursement = Project.disbursed_vnd * 1.0 / func.nullif(Project.total_investment_vnd, 0)
-    column: Any = {
-        "code": Project.code, "name": Project.name_vi, "kind": Project.kind,
-        "status": Project.status, "progress": Project.progress_pct,
-        "length": Project.length_km, "investment": Project.total_investment_vnd,
-        "disbursed": Project.disbursed_vnd, "disbursement": disbursement,
-        "planned_end": Project.planned_end, "updated": Project.updated_at,
-    }[sort]
-    # Unknown values sort last either way: they are not "smallest", they are missing.
+def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = "vi"
+                  ) -> list[Any]:
+    """ORDER BY for a sort key of TABLE_SORTS; ties broken by code so pages are stable.
+
+    Status and kind sort in vocabulary order, "name" by the name shown in `lang`, and "late"
+    by days late (projects that are not late last). Unknown values sort last either way: they
+    are not "smallest", they are missing.
+    """
+    column: Any
+    if sort == "late":
+        # days late grow as the planned end gets older: "most late first" is the oldest end
+        column = case((and_(Project.planned_end < (today or date.today()),
+                            Project.status.not_in(_CLOSED)), Project.planned_end), else_=None)
+        desc = not desc
+    elif sort == "status":
+        column = case(_STATUS_ORDER, value=Project.status, else_=len(_STATUS_ORDER) + 1)
+    elif sort == "kind":
+        column = case(_KIND_ORDER, value=Project.kind, else_=len(_KIND_ORDER) + 1)
+    elif sort == "name" and lang == "en":
+        column = func.coalesce(Project.name_en, Project.name_vi)
+    else:
+        column = {
+            "code": Project.code, "name": Project.name_vi, "progress": Project.progress_pct,
+            "length": Project.length_km, "investment": Project.total_investment_vnd,
+            "disbursed": Project.disbursed_vnd,
+            "disbursement": Project.disbursed_vnd * 1.0
+            / func.nullif(Project.total_investment_vnd, 0),
+            "planned_end": Project.planned_end, "updated": Project.updated_at,
+        }[sort]
     primary = column.desc().nulls_last() if desc else column.asc().nulls_last()
     return [primary, Project.code.asc()]
 
 
 def select_projects(session: Session, f: ProjectFilter, *, sort: str = "code",
                     desc: bool = False, limit: int | None = None, offset: int = 0,
-                    with_history: bool = False) -> list[Project]:
-    """The projects the filter selects, in a stable order (ties broken by code)."""
-    if sort not in SORTABLE:
-        raise BadParameter(f"cannot sort by {sort!r}", detail=f"one of {', '.join(SORTABLE)}",
-                           field="sort")
-    options = [selectinload(Project.provinces)]
+                    with_history: bool = False, geometry: bool = True,
+                    today: date | None = None, lang: str = "vi") -> list[Project]:
+    """The projects the filter selects, in a stable order (see order_clauses). Geometry can
+    be left unloaded for views that do not draw it (the table)."""
+    if sort not in TABLE_SORTS:
+        raise BadParameter(f"cannot sort by {sort!r}",
+                           detail=f"one of {', '.join(TABLE_SORTS)}", field="sort")
+    options: list[Any] = [selectinload(Project.provinces)]
     if with_history:
         options += [selectinload(Project.funding_lines), selectinload(Project.updates),
                     selectinload(Project.source_links)]
-    stmt = _where(select(Project), f, is_postgres(session)).options(*options)
-    stmt = stmt.order_by(*_order(sort, desc)).offset(offset)
+    if not geometry:
+        options.append(defer(Project.geometry))
+    stmt = apply_filter(select(Project), f, is_postgres(session)).options(*options)
+    stmt = stmt.order_by(*order_clauses(sort, desc, today, lang)).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
 
 
 def count_projects(session: Session, f: ProjectFilter) -> int:
-    stmt = _where(select(func.count(Project.id)), f, is_postgres(session))
+    stmt = apply_filter(select(func.count(Project.id)), f, is_postgres(session))
     return int(session.scalar(stmt) or 0)
 
 
@@ -283,24 +310,17 @@ def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
     the API's numbers). Unknown amounts are left out of sums and counted separately, so a
     total never silently treats 'no data' as 0."""
     postgres = is_postgres(session)
-    cols = (func.count(Project.id), func.coalesce(func.sum(Project.length_km), 0.0),
-            func.coalesce(func.sum(Project.total_investment_vnd), 0),
-            func.coalesce(func.sum(Project.disbursed_vnd), 0),
-            func.count(Project.total_investment_vnd), func.count(Project.disbursed_vnd))
 
     def groups(key: Any) -> dict[str, Group]:
-        stmt = _where(select(key, *cols), f, postgres).group_by(key)
-        return {row[0]: Group(int(row[1]), float(row[2]), int(row[3]), int(row[4]),
-                              int(row[5]), int(row[6])) for row in session.execute(stmt)}
+        stmt = apply_filter(select(key, *_figure_columns()), f, postgres).group_by(key)
+        return {row[0]: _group(row[1:]) for row in session.execute(stmt)}
 
-    total_row = session.execute(_where(select(*cols), f, postgres)).one()
-    total = Group(int(total_row[0]), float(total_row[1]), int(total_row[2]), int(total_row[3]),
-                  int(total_row[4]), int(total_row[5]))
-    late_stmt = _where(select(Project), f, postgres).where(
+    total = totals(session, f)
+    late_stmt = apply_filter(select(Project), f, postgres).where(
         Project.planned_end < today, Project.status.not_in(("completed", "cancelled"))
     ).order_by(Project.planned_end, Project.code)
     late = [(p, days_late(p, today) or 0) for p in session.scalars(late_stmt)]
-    no_geom = session.scalar(_where(select(func.count(Project.id)), f, postgres).where(
+    no_geom = session.scalar(apply_filter(select(func.count(Project.id)), f, postgres).where(
         Project.geometry.is_(None))) or 0
     return Summary(total=total, by_status=groups(Project.status), by_kind=groups(Project.kind),
                    late=late, without_geometry=int(no_geom))
@@ -310,10 +330,6 @@ def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
 # Added for the planners' pages (map, table, dashboard). These read only the columns or the one
 # aggregate row a page needs, so the table and the map stay fast on 100,000 projects.
 
-TABLE_SORTS = (*SORTABLE, "late")
-_STATUS_ORDER = {s.code: s.order for s in vocab.STATUSES}
-_KIND_ORDER = {k.code: i for i, k in enumerate(vocab.KINDS, start=1)}
-_CLOSED = ("completed", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -327,7 +343,7 @@ class Extent:
 
 
 def extent(session: Session, f: ProjectFilter) -> Extent:
-    stmt = _where(select(func.count(Project.id), func.count(Project.geometry_type),
+    stmt = apply_filter(select(func.count(Project.id), func.count(Project.geometry_type),
                          func.min(Project.min_lon), func.min(Project.min_lat),
                          func.max(Project.max_lon), func.max(Project.max_lat)),
                   f, is_postgres(session))
@@ -337,58 +353,22 @@ def extent(session: Session, f: ProjectFilter) -> Extent:
     return Extent(int(row[0]), int(row[1]), bounds)
 
 
-def totals(session: Session, f: ProjectFilter) -> Group:
-    """The key figures of the whole selection in one aggregate row (the table's totals)."""
-    row = session.execute(_where(select(
-        func.count(Project.id), func.coalesce(func.sum(Project.length_km), 0.0),
-        func.coalesce(func.sum(Project.total_investment_vnd), 0),
-        func.coalesce(func.sum(Project.disbursed_vnd), 0),
-        func.count(Project.total_investment_vnd), func.count(Project.disbursed_vnd)),
-        f, is_postgres(session))).one()
+def _figure_columns() -> tuple[Any, ...]:
+    """count, km, investment, disbursed, and how many projects the two sums cover."""
+    return (func.count(Project.id), func.coalesce(func.sum(Project.length_km), 0.0),
+            func.coalesce(func.sum(Project.total_investment_vnd), 0),
+            func.coalesce(func.sum(Project.disbursed_vnd), 0),
+            func.count(Project.total_investment_vnd), func.count(Project.disbursed_vnd))
+
+
+def _group(row: Any) -> Group:
     return Group(int(row[0]), float(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]))
 
 
-def _table_order(sort: str, desc: bool, today: date, lang: str) -> list[Any]:
-    from sqlalchemy import case
-
-    column: Any
-    if sort == "late":
-        # days late grow as the planned end gets older: "most late first" is the oldest end
-        column = case((and_(Project.planned_end < today, Project.status.not_in(_CLOSED)),
-                       Project.planned_end), else_=None)
-        desc = not desc
-    elif sort == "status":
-        column = case(_STATUS_ORDER, value=Project.status, else_=len(_STATUS_ORDER) + 1)
-    elif sort == "kind":
-        column = case(_KIND_ORDER, value=Project.kind, else_=len(_KIND_ORDER) + 1)
-    elif sort == "name" and lang == "en":
-        column = func.coalesce(Project.name_en, Project.name_vi)
-    else:
-        return _order(sort, desc)
-    primary = column.desc().nulls_last() if desc else column.asc().nulls_last()
-    return [primary, Project.code.asc()]
-
-
-def select_table_page(session: Session, f: ProjectFilter, *, sort: str = "code",
-                      desc: bool = False, limit: int | None = 100, offset: int = 0,
-                      today: date | None = None, lang: str = "vi",
-                      geometry: bool = False) -> list[Project]:
-    """Projects in the status table's order. Besides SORTABLE it sorts by "late" (days late,
-    projects not late last), by status and kind in vocabulary order, and by the name shown in
-    `lang`. Geometry is loaded only when asked for (a table does not draw it)."""
-    from sqlalchemy.orm import defer
-
-    if sort not in TABLE_SORTS:
-        raise BadParameter(f"cannot sort by {sort!r}",
-                           detail=f"one of {', '.join(TABLE_SORTS)}", field="sort")
-    stmt = _where(select(Project), f, is_postgres(session)).options(
-        selectinload(Project.provinces))
-    if not geometry:
-        stmt = stmt.options(defer(Project.geometry))
-    stmt = stmt.order_by(*_table_order(sort, desc, today or date.today(), lang)).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(session.scalars(stmt))
+def totals(session: Session, f: ProjectFilter) -> Group:
+    """The key figures of the whole selection in one aggregate row (the table's totals)."""
+    stmt = apply_filter(select(*_figure_columns()), f, is_postgres(session))
+    return _group(session.execute(stmt).one())
 
 
 MAP_COLUMNS = ("code", "name_vi", "name_en", "kind", "status", "geometry_accuracy", "geometry")
@@ -398,7 +378,7 @@ def map_rows(session: Session, f: ProjectFilter) -> list[Any]:
     """What the map needs to draw, label and find the projects that have a geometry: plain rows
     of MAP_COLUMNS, not entities (several times faster on large selections)."""
     cols = [getattr(Project, name) for name in MAP_COLUMNS]
-    stmt = _where(select(*cols), f, is_postgres(session)).where(
+    stmt = apply_filter(select(*cols), f, is_postgres(session)).where(
         Project.geometry_type.is_not(None)).order_by(Project.code)
     return list(session.execute(stmt))
 
@@ -413,6 +393,4 @@ def data_version(session: Session) -> str:
 
 def boundaries(session: Session) -> list[Any]:
     """The province outlines the maps draw for context (a handful of rows)."""
-    from .models import Boundary
-
     return list(session.scalars(select(Boundary).order_by(Boundary.code)))

@@ -25,8 +25,8 @@ from .dates import iso_partial
 from .db import is_postgres
 from .models import Project, ProjectProvince
 from .queries import ProjectFilter, days_late, disbursement_rate
-from .queries import _order as order_by_sort  # one ordering rule for table and API
-from .queries import _where as where_filter  # one filtering rule for every view
+from .queries import apply_filter as where_filter  # one filtering rule for every view
+from .queries import order_clauses as order_by_sort  # one ordering rule for table and API
 
 
 class _GcPaused:

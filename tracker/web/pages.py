@@ -332,9 +332,9 @@ def table() -> str:
     pages = max(1, math.ceil(totals.count / PAGE_SIZE))
     if page > pages:
         raise NotFound(gettext("table.no_such_page", page=page, pages=pages))
-    projects = queries.select_table_page(session, f, sort=sort, desc=desc, limit=PAGE_SIZE,
-                                         offset=(page - 1) * PAGE_SIZE, today=today,
-                                         lang=current_lang())
+    projects = queries.select_projects(session, f, sort=sort, desc=desc, limit=PAGE_SIZE,
+                                       offset=(page - 1) * PAGE_SIZE, today=today,
+                                       lang=current_lang(), geometry=False)
     rows = [table_row(p, today) for p in projects]
     return render_template("projects.html", f=f, rows=rows, totals=totals, sort=sort,
                            desc=desc, page=page, pages=pages, page_size=PAGE_SIZE,
@@ -343,8 +343,8 @@ def table() -> str:
 
 def _export_selection() -> list[Project]:
     sort, desc = _sort()
-    return queries.select_table_page(db_session(), _filter(), sort=sort, desc=desc, limit=None,
-                                     today=state().today(), lang=current_lang(), geometry=True)
+    return queries.select_projects(db_session(), _filter(), sort=sort, desc=desc,
+                                   today=state().today(), lang=current_lang())
 
 
 @bp.route("/projects.csv")
