@@ -299,6 +299,9 @@ def draw_config(opts: MapOptions) -> dict[str, Any]:
         "search": opts.search,
         "fitMaxZoom": FIT_MAX_ZOOM,
         "fitToData": opts.bounds is None,
+        # refitted once drawn: the frame may not have its final size when Folium first fits
+        "bounds": None if opts.bounds is None else [[opts.bounds[1], opts.bounds[0]],
+                                                    [opts.bounds[3], opts.bounds[2]]],
     }
     if opts.features is not None:
         config["data"] = opts.features

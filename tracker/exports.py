@@ -16,7 +16,7 @@ import numpy as np
 import orjson
 import shapely
 
-from .geo import MAX_DECIMALS, WGS84, round_coordinates, transform
+from .geo import MAX_DECIMALS, WGS84, geojson_text, transform
 from .models import Project
 from .queries import RECORD_FIELDS, project_record
 
@@ -49,10 +49,10 @@ def to_geojson(projects: Sequence[Project], today: date) -> bytes:
 
 
 def geometry_geojson(geom: Any) -> dict[str, Any] | None:
-    if geom is None:
+    text = geojson_text(geom)
+    if text is None:
         return None
-    result: dict[str, Any] = orjson.loads(shapely.to_geojson(
-        shapely.orient_polygons(round_coordinates(geom))))
+    result: dict[str, Any] = orjson.loads(text)
     return result
 
 
@@ -158,7 +158,15 @@ def features(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]
 
 
 def encode_features(rs: Any) -> list[bytes]:
-    """Each project of a RecordSet as the JSON text of its GeoJSON Feature."""
+    """Each project of a RecordSet as the JSON text of its GeoJSON Feature.
+
+    When the set carries the stored geometry text (rows.select_records(geojson=True)), the
+    geometry is spliced in as it is: no coordinate is parsed or formatted again."""
+    if rs.geojson is not None:
+        dumps = orjson.dumps
+        return [b'{"type":"Feature","id":' + dumps(r["code"]) + b',"geometry":'
+                + (g if g is not None else b"null") + b',"properties":' + dumps(r)
+                + b"}" for r, g in zip(rs.records, rs.geojson, strict=True)]
     option = orjson.OPT_SERIALIZE_NUMPY
     return [orjson.dumps({"type": "Feature", "id": r["code"], "geometry": g, "properties": r},
                          option=option)

@@ -73,6 +73,13 @@ def round_coordinates(geom: BaseGeometry, decimals: int = MAX_DECIMALS) -> BaseG
     return shapely.transform(geom, lambda xy: np.round(xy, decimals))
 
 
+def geojson_text(geom: BaseGeometry | None) -> str | None:
+    """RFC 7946 geometry text: at most 7 decimals, polygons right-hand wound."""
+    if geom is None:
+        return None
+    return str(shapely.to_geojson(shapely.orient_polygons(round_coordinates(geom))))
+
+
 def validate_geometry(geom: BaseGeometry | None, kind: str,
                       region: tuple[float, float, float, float], label: str = "geometry") -> None:
     """Raise ValidationError unless the geometry may be stored for a project of this kind."""

@@ -81,6 +81,7 @@ class Project(Base):
     geometry_type: Mapped[str | None] = mapped_column(String(20))
     geometry_accuracy: Mapped[str | None] = mapped_column(String(20))
     geometry_note: Mapped[str | None] = mapped_column(Text)
+    geometry_geojson: Mapped[str | None] = mapped_column(Text)  # derived, for fast exports
     min_lon: Mapped[float | None] = mapped_column(Float)
     min_lat: Mapped[float | None] = mapped_column(Float)
     max_lon: Mapped[float | None] = mapped_column(Float)
@@ -138,10 +139,12 @@ class Project(Base):
             self.geometry_type = g.geom_type
             self.min_lon, self.min_lat, self.max_lon, self.max_lat = (float(v) for v in g.bounds)
             self.length_km = geo.length_km(g)
+            self.geometry_geojson = geo.geojson_text(g)
         else:
             self.geometry_type = None
             self.min_lon = self.min_lat = self.max_lon = self.max_lat = None
             self.length_km = None
+            self.geometry_geojson = None
         if self.updates:
             history = sorted(self.updates, key=lambda u: (u.as_of, u.id or 0))
             self.status = history[-1].status

@@ -116,6 +116,7 @@ class RecordSet:
 
     records: list[dict[str, Any]]
     wkb: list[bytes | None]
+    geojson: list[bytes | None] | None  # stored RFC 7946 geometry (UTF-8), instead of WKB
     bbox: list[tuple[float, float, float, float] | None]
     keys: list[tuple[int, str]]  # (id, updated_at to the microsecond): a version's identity
 
@@ -130,6 +131,15 @@ def _timestamp_text(column: Any, postgres: bool) -> Any:
     if postgres:
         return func.to_char(column, "YYYY-MM-DD HH24:MI:SS.US")
     return type_coerce(column, String)
+
+
+def _geojson_bytes_column(postgres: bool) -> Any:
+    """The stored geometry text as UTF-8 bytes straight from the database (no decode and
+    re-encode of every coordinate on the way to the response)."""
+    text = Project.__table__.c.geometry_geojson
+    if postgres:
+        return func.convert_to(text, "UTF8", type_=LargeBinary)
+    return cast(text, LargeBinary)
 
 
 def _wkb_column(postgres: bool) -> Any:
@@ -160,16 +170,17 @@ def _partial(text: str | None, precision: str | None) -> str | None:
 
 def select_records(session: Session, f: ProjectFilter, today: date, *,
                    period: Period | None = None, limit: int | None = None, offset: int = 0,
-                   geometry: bool = True) -> RecordSet:
-    """The selection as project_record dicts (sorted by code), with WKB and bounding boxes."""
+                   geometry: bool = True, geojson: bool = False) -> RecordSet:
+    """The selection as project_record dicts (sorted by code), with WKB and bounding boxes;
+    with `geojson`, the stored GeoJSON geometry text instead of the WKB."""
     with gc_paused:
         return _select_records(session, f, today, period=period, limit=limit, offset=offset,
-                               geometry=geometry)
+                               geometry=geometry, geojson=geojson)
 
 
 def _select_records(session: Session, f: ProjectFilter, today: date, *,
                     period: Period | None, limit: int | None, offset: int,
-                    geometry: bool) -> RecordSet:
+                    geometry: bool, geojson: bool = False) -> RecordSet:
     postgres = is_postgres(session)
     p = Project
     columns: list[Any] = [
@@ -181,7 +192,8 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
         _iso_date_text(p.actual_end, postgres), p.actual_end_precision,
         p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note,
         p.min_lon, p.min_lat, p.max_lon, p.max_lat, _timestamp_text(p.updated_at, postgres),
-        _wkb_column(postgres) if geometry else null(),
+        _geojson_bytes_column(postgres) if geojson
+        else (_wkb_column(postgres) if geometry else null()),
     ]
     stmt = _where_period(where_filter(select(*columns), f, postgres), period)
     stmt = stmt.order_by(*order_by_sort("code", False)).offset(offset)
@@ -205,6 +217,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
 
     records: list[dict[str, Any]] = []
     wkbs: list[bytes | None] = []
+    texts: list[bytes | None] = []
     boxes: list[tuple[float, float, float, float] | None] = []
     keys: list[tuple[int, str]] = []
     units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
@@ -231,10 +244,14 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
             "geometry_accuracy": accuracy, "geometry_note": note,
             "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
         })
-        wkbs.append(bytes(wkb) if wkb is not None else None)
+        if geojson:
+            texts.append(bytes(wkb) if wkb is not None else None)
+            wkbs.append(None)
+        else:
+            wkbs.append(bytes(wkb) if wkb is not None else None)
         boxes.append((x0, y0, x1, y1) if x0 is not None else None)
         keys.append((pid, stamp))
-    return RecordSet(records, wkbs, boxes, keys)
+    return RecordSet(records, wkbs, texts if geojson else None, boxes, keys)
 
 
 def projects_extent(session: Session) -> tuple[tuple[float, float, float, float] | None,
@@ -336,7 +353,7 @@ def _select_features(session: Session, f: ProjectFilter, today: date, *,
 
     if cache is None:
         return encode_features(select_records(session, f, today, period=period, limit=limit,
-                                              offset=offset))
+                                              offset=offset, geojson=True))
     keys = select_keys(session, f, period=period, limit=limit, offset=offset)
     found = [cache.get((pid, stamp, today)) for pid, _code, stamp in keys]
     missing = [code for (_pid, code, _stamp), data in zip(keys, found, strict=True)
@@ -344,14 +361,16 @@ def _select_features(session: Session, f: ProjectFilter, today: date, *,
     if not missing:
         return found  # type: ignore[return-value]
     if 2 * len(missing) > len(keys):
-        rs = select_records(session, f, today, period=period, limit=limit, offset=offset)
+        rs = select_records(session, f, today, period=period, limit=limit, offset=offset,
+                            geojson=True)
         encoded = encode_features(rs)
         cache.put_many(((pid, stamp, today), data)
                        for (pid, stamp), data in zip(rs.keys, encoded, strict=True))
         return encoded
     fresh: dict[str, bytes] = {}
     for i in range(0, len(missing), _CHUNK):
-        rs = select_records(session, ProjectFilter(codes=tuple(missing[i:i + _CHUNK])), today)
+        rs = select_records(session, ProjectFilter(codes=tuple(missing[i:i + _CHUNK])), today,
+                            geojson=True)
         encoded = encode_features(rs)
         cache.put_many(((pid, stamp, today), data)
                        for (pid, stamp), data in zip(rs.keys, encoded, strict=True))

@@ -185,7 +185,7 @@ def test_project_parameter_opens_centred_with_its_popup(new_page, live_server):
 
 def test_english_map(new_page, live_server):
     page, _ = open_map(new_page, live_server, "/map?lang=en")
-    assert page.locator(".tm-message").inner_text() == "10 projects on the map"
+    assert page.locator(".tm-message").inner_text() == "Projects on the map: 10"
     assert "Under construction" in page.locator(".tm-legend").inner_text()
     text = click_project(page, "can-tho-ca-mau-expressway").inner_text()
     assert text.startswith("Cần Thơ – Cà Mau expressway")

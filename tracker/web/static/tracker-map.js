@@ -461,6 +461,11 @@
       text += ' · ' + label(cfg, 'simplified').replace('{m}', String(state.simplifiedM));
     }
     state.message.set(text);
+    state.map.invalidateSize({animate: false});
+    if (cfg.bounds && !cfg.focus) {
+      state.map.fitBounds(cfg.bounds, {maxZoom: cfg.fitMaxZoom, padding: [24, 24],
+        animate: false});
+    }
     if (cfg.focus) {
       var layer = state.layers[cfg.focus];
       if (layer) {

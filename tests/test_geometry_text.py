@@ -1,0 +1,63 @@
+"""The stored GeoJSON geometry text: derived on every write, filled by the migration, and
+giving the same features as encoding the WKB."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+from shapely.geometry import LineString, shape
+from sqlalchemy import select, text
+
+from tests.conftest import SEED_FILE
+from tests.factories import make_project
+from tracker import exports
+from tracker.db import make_engine, migrate
+from tracker.models import Project
+from tracker.queries import ProjectFilter
+from tracker.rows import select_records
+from tracker.services import seed_from_file, transaction
+
+
+def test_text_follows_the_geometry(session):
+    with transaction(session):
+        session.add(make_project(geometry=LineString([(105.12345678, 9.8), (105.6, 9.9)])))
+    p = session.scalar(select(Project))
+    assert json.loads(p.geometry_geojson) == {
+        "type": "LineString", "coordinates": [[105.1234568, 9.8], [105.6, 9.9]]}
+    with transaction(session):
+        p.geometry = None
+        p.geometry_accuracy = None
+    assert session.scalar(select(Project)).geometry_geojson is None
+
+
+def test_features_from_text_equal_features_from_wkb(app, session):
+    seed_from_file(session, SEED_FILE)
+    today = app.extensions["tracker"].today()
+    from_text = select_records(session, ProjectFilter(), today, geojson=True)
+    from_wkb = select_records(session, ProjectFilter(), today)
+    assert from_text.geojson is not None and from_wkb.geojson is None
+    a = [orjson.loads(b) for b in exports.encode_features(from_text)]
+    b = [orjson.loads(b) for b in exports.encode_features(from_wkb)]
+    assert a == b
+    for feature in a:
+        assert feature["geometry"] is None or shape(feature["geometry"]).is_valid
+
+
+def test_migration_0002_fills_existing_rows(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, "0001")
+    wkb = LineString([(105.5, 9.8), (105.6, 9.9)]).wkb
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO projects (code, name_vi, kind, field, status, search_text, created_at,"
+            " updated_at, geometry, geometry_type, min_lon, min_lat, max_lon, max_lat,"
+            " geometry_accuracy) VALUES ('old-road', 'Đường cũ', 'road', 'transport',"
+            " 'proposed', '', '2026-01-01', '2026-01-01', :g, 'LineString', 105.5, 9.8,"
+            " 105.6, 9.9, 'approximate')"), {"g": wkb})
+    migrate(engine)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT geometry_geojson FROM projects")).scalar()
+    assert json.loads(stored) == {"type": "LineString",
+                                  "coordinates": [[105.5, 9.8], [105.6, 9.9]]}
+    engine.dispose()
