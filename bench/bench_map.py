@@ -16,6 +16,7 @@ Run: `make bench`, or `python -m bench.bench_map [N ...]` for chosen sizes.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import statistics
@@ -60,6 +61,7 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
     from playwright.sync_api import sync_playwright
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
