@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 from tests.conftest import SEED_FILE, TODAY
 from tracker import create_app
@@ -43,19 +43,21 @@ def chromium_path() -> str:
 
 
 class LiveServer:
-    """A Flask app served for real by Werkzeug in a background thread."""
+    """A Flask app served for real by waitress (the production server) in a background
+    thread. Waitress closes a response's file when the browser drops the connection early,
+    so no file handle leaks into the next test."""
 
     def __init__(self, app: Any):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
         self.thread.join(timeout=10)
-        self.server.server_close()
         self.app.extensions["tracker"].engine.dispose()
 
 
