@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import orjson
+import pytest
+import shapely
 from shapely.geometry import LineString, shape
 from sqlalchemy import select, text
 
@@ -13,6 +15,7 @@ from tests.conftest import SEED_FILE
 from tests.factories import make_project
 from tracker import exports
 from tracker.db import make_engine, migrate
+from tracker.geo import geojson_text
 from tracker.models import Project
 from tracker.queries import ProjectFilter
 from tracker.rows import select_records
@@ -31,17 +34,25 @@ def test_text_follows_the_geometry(session):
     assert session.scalar(select(Project)).geometry_geojson is None
 
 
-def test_features_from_text_equal_features_from_wkb(app, session):
+def test_stored_text_matches_the_stored_geometry(app, session):
+    """The spliced text and the geometry column never disagree (every export relies on it)."""
     seed_from_file(session, SEED_FILE)
     today = app.extensions["tracker"].today()
     from_text = select_records(session, ProjectFilter(), today, geojson=True)
     from_wkb = select_records(session, ProjectFilter(), today)
-    assert from_text.geojson is not None and from_wkb.geojson is None
-    a = [orjson.loads(b) for b in exports.encode_features(from_text)]
-    b = [orjson.loads(b) for b in exports.encode_features(from_wkb)]
-    assert a == b
-    for feature in a:
+    features = [orjson.loads(b) for b in exports.encode_features(from_text)]
+    assert [f["properties"] for f in features] == from_wkb.records
+    for feature, wkb in zip(features, from_wkb.wkb, strict=True):
+        expected = geojson_text(shapely.from_wkb(wkb)) if wkb is not None else None
+        assert feature["geometry"] == (json.loads(expected) if expected else None)
         assert feature["geometry"] is None or shape(feature["geometry"]).is_valid
+
+
+def test_encoding_refuses_a_record_set_without_text(app, session):
+    seed_from_file(session, SEED_FILE)
+    rs = select_records(session, ProjectFilter(), app.extensions["tracker"].today())
+    with pytest.raises(ValueError, match="geojson=True"):
+        exports.encode_features(rs)
 
 
 def test_migration_0002_fills_existing_rows(tmp_path):

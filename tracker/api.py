@@ -28,7 +28,7 @@ from .http import (
 )
 from .params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
 from .queries import ProjectFilter, get_project, project_record, summary
-from .rows import FeatureCache, RecordSet, select_features, select_records, selection_stats
+from .rows import FeatureCache, select_records, selection_stats
 
 PREFIX = "/api/v1"
 LIST_PARAMS = (*FILTER_PARAMS, "limit", "offset")
@@ -114,16 +114,11 @@ def export_projects(session: Session, request: Request, fmt: str,
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
 
     def build() -> bytes:
-        if fmt == "geojson":
-            return exports.collection_bytes(select_features(
-                session, f, request.today, limit=limit, offset=offset, cache=cache))
-        rs: RecordSet = select_records(session, f, request.today, limit=limit, offset=offset)
-        info = [("Xuất ngày / exported on", request.today.isoformat()),
-                ("Số dự án / projects", len(rs.records)),
-                ("Bộ lọc / filter", request.query_key(("lang",)) or "—"),
-                ("Nguồn / source", request.url(f"{PREFIX}/projects.{fmt}",
-                                               request.query_key(("lang",))))]
-        return exports.render(fmt, rs.records, rs.wkb, today=request.today, crs=crs, info=info)
+        query = request.query_key(("lang",))
+        info = [("Bộ lọc / filter", query or "—"),
+                ("Nguồn / source", request.url(f"{PREFIX}/projects.{fmt}", query))]
+        return exports.export_selection(session, f, fmt, request.today, crs=crs, limit=limit,
+                                        offset=offset, cache=cache, info=info)[0]
 
     return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
                   exports.MEDIA_TYPES[fmt], headers)

@@ -168,9 +168,8 @@ def list_projects(fmt: str, **options: Any) -> None:
 def export(fmt: str, crs: str, output: str, **options: Any) -> None:
     """Write the selected projects to a file for GIS tools (the same files as the API's
     /api/v1/projects.<format>)."""
-    from .exports import CRS_FORMATS, render
+    from .exports import CRS_FORMATS, export_selection
     from .params import parse_crs
-    from .rows import select_records
 
     f = _filter_from(options)
     try:
@@ -182,16 +181,14 @@ def export(fmt: str, crs: str, output: str, **options: Any) -> None:
                                  f"{' or '.join(CRS_FORMATS)}", param_hint="--crs")
     today = _state().today()
     with _session() as session:
-        rs = select_records(session, f, today)
-        info = [("Xuất ngày / exported on", today.isoformat()),
-                ("Số dự án / projects", len(rs.records)),
-                ("Bộ lọc / filter", " ".join(f"{k}={v}" for k, v in f.to_args().items()) or "—")]
-        data = render(fmt, rs.records, rs.wkb, today=today, crs=target, info=info)
+        filter_text = " ".join(f"{k}={v}" for k, v in f.to_args().items()) or "—"
+        data, count = export_selection(session, f, fmt, today, crs=target,
+                                       info=[("Bộ lọc / filter", filter_text)])
     if output == "-":
         sys.stdout.buffer.write(data)
     else:
         Path(output).write_bytes(data)
-        click.echo(f"{len(rs.records)} projects written to {output}", err=True)
+        click.echo(f"{count} projects written to {output}", err=True)
 
 
 @click.command("serve")

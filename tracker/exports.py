@@ -21,31 +21,24 @@ from .models import Project
 from .queries import RECORD_FIELDS, project_record
 
 
-def geometry_fragments(geoms: Sequence[Any]) -> list[orjson.Fragment | None]:
-    """GeoJSON geometry text for many geometries at once (vectorised in GEOS)."""
-    arr = np.array(list(geoms), dtype=object)
-    present = np.array([g is not None for g in arr], dtype=bool)
-    out: list[orjson.Fragment | None] = [None] * len(arr)
-    if present.any():
-        rounded = shapely.transform(arr[present], lambda xy: np.round(xy, MAX_DECIMALS))
-        rounded = shapely.orient_polygons(rounded)  # RFC 7946 right-hand rule
-        texts = shapely.to_geojson(rounded)
-        for idx, text in zip(np.flatnonzero(present), texts, strict=True):
-            out[idx] = orjson.Fragment(text)
-    return out
+def encode_feature(record: dict[str, Any], geometry: bytes | None) -> bytes:
+    """One GeoJSON Feature as JSON text: the record as properties, the stored RFC 7946
+    geometry text (Project.geometry_geojson, UTF-8) spliced in as it is."""
+    dumps = orjson.dumps
+    return (b'{"type":"Feature","id":' + dumps(record["code"]) + b',"geometry":'
+            + (geometry if geometry is not None else b"null") + b',"properties":'
+            + dumps(record) + b"}")
 
 
-def feature_collection(projects: Sequence[Project], today: date,
-                       extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    geoms = geometry_fragments([p.geometry for p in projects])
-    features = [{"type": "Feature", "id": p.code, "geometry": g,
-                 "properties": project_record(p, today)} for p, g in zip(projects, geoms,
-                                                                        strict=True)]
-    return {"type": "FeatureCollection", **(extra or {}), "features": features}
+def project_features(projects: Sequence[Project], today: date) -> list[bytes]:
+    """Encoded features of ORM projects (the table's twins, a project's own file)."""
+    return [encode_feature(project_record(p, today),
+                           p.geometry_geojson.encode() if p.geometry_geojson else None)
+            for p in projects]
 
 
 def to_geojson(projects: Sequence[Project], today: date) -> bytes:
-    return orjson.dumps(feature_collection(projects, today))
+    return collection_bytes(project_features(projects, today))
 
 
 def geometry_geojson(geom: Any) -> dict[str, Any] | None:
@@ -97,8 +90,6 @@ SHP_LAYERS = (("diem", ("Point", "MultiPoint")),
               ("vung", ("Polygon", "MultiPolygon")),
               ("khong-vi-tri", (None,)))
 
-_LINESTRING_WKB = b"\x01\x02\x00\x00\x00"  # little-endian 2D LineString
-_POINT_WKB = b"\x01\x01\x00\x00\x00"  # little-endian 2D Point
 
 
 def export_filename(fmt: str, today: date) -> str:
@@ -111,66 +102,12 @@ def geometries(wkbs: Sequence[bytes | None]) -> np.ndarray:
     return shapely.from_wkb(arr)
 
 
-def geojson_geometries(wkbs: Sequence[bytes | None]) -> list[Any]:
-    """RFC 7946 geometry members for WKB values: ≤ 7 decimals, right-hand polygons.
-
-    2D Points and LineStrings (nearly every project) are read straight from the WKB into one
-    numpy array, rounded at once, and handed to orjson as arrays (dump with
-    OPT_SERIALIZE_NUMPY); anything else goes through GEOS (`geometry_fragments`)."""
-    out: list[Any] = [None] * len(wkbs)
-    chunks: list[memoryview] = []
-    lines: list[tuple[int, int, int]] = []  # (position, first point, end point)
-    points: list[tuple[int, int]] = []  # (position, point)
-    other: list[int] = []
-    n = 0
-    for i, wkb in enumerate(wkbs):
-        if wkb is None:
-            continue
-        head = wkb[:5]
-        if head == _LINESTRING_WKB:
-            count = (len(wkb) - 9) // 16
-            chunks.append(memoryview(wkb)[9:9 + 16 * count])
-            lines.append((i, n, n + count))
-            n += count
-        elif head == _POINT_WKB:
-            chunks.append(memoryview(wkb)[5:21])
-            points.append((i, n))
-            n += 1
-        else:
-            other.append(i)
-    if chunks:
-        coords = np.frombuffer(b"".join(chunks), dtype="<f8").reshape(-1, 2).round(MAX_DECIMALS)
-        for i, start, end in lines:
-            out[i] = {"type": "LineString", "coordinates": coords[start:end]}
-        for i, start in points:
-            out[i] = {"type": "Point", "coordinates": coords[start]}
-    if other:
-        parsed = shapely.from_wkb(np.array([wkbs[i] for i in other], dtype=object))
-        for i, fragment in zip(other, geometry_fragments(list(parsed)), strict=True):
-            out[i] = fragment
-    return out
-
-
-def features(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]
-             ) -> list[dict[str, Any]]:
-    return [{"type": "Feature", "id": r["code"], "geometry": g, "properties": r}
-            for r, g in zip(records, geojson_geometries(wkbs), strict=True)]
-
-
 def encode_features(rs: Any) -> list[bytes]:
-    """Each project of a RecordSet as the JSON text of its GeoJSON Feature.
-
-    When the set carries the stored geometry text (rows.select_records(geojson=True)), the
-    geometry is spliced in as it is: no coordinate is parsed or formatted again."""
-    if rs.geojson is not None:
-        dumps = orjson.dumps
-        return [b'{"type":"Feature","id":' + dumps(r["code"]) + b',"geometry":'
-                + (g if g is not None else b"null") + b',"properties":' + dumps(r)
-                + b"}" for r, g in zip(rs.records, rs.geojson, strict=True)]
-    option = orjson.OPT_SERIALIZE_NUMPY
-    return [orjson.dumps({"type": "Feature", "id": r["code"], "geometry": g, "properties": r},
-                         option=option)
-            for r, g in zip(rs.records, geojson_geometries(rs.wkb), strict=True)]
+    """Each project of a RecordSet read with rows.select_records(geojson=True) as the JSON
+    text of its GeoJSON Feature: no coordinate is parsed or formatted again."""
+    if rs.geojson is None:
+        raise ValueError("encode_features needs the stored geometry text (geojson=True)")
+    return [encode_feature(r, g) for r, g in zip(rs.records, rs.geojson, strict=True)]
 
 
 def collection_bytes(encoded: Sequence[bytes], members: dict[str, Any] | None = None) -> bytes:
@@ -189,12 +126,6 @@ def collection_bytes(encoded: Sequence[bytes], members: dict[str, Any] | None = 
 def dumps(document: Any) -> bytes:
     """JSON bytes for API documents that may hold numpy coordinate arrays or fragments."""
     return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
-
-
-def geojson_bytes(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
-                  extra: dict[str, Any] | None = None) -> bytes:
-    return dumps({"type": "FeatureCollection", **(extra or {}),
-                  "features": features(records, wkbs)})
 
 
 def _frame(records: Sequence[dict[str, Any]], geoms: Any, crs: str) -> Any:
@@ -395,9 +326,8 @@ def to_xlsx(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
 def render(fmt: str, records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None], *,
            today: date, crs: str | None = None,
            info: Sequence[tuple[str, Any]] = ()) -> bytes:
-    """The selection as a file of format `fmt` (one of FORMATS)."""
-    if fmt == "geojson":
-        return geojson_bytes(records, wkbs)
+    """The selection as a file of format `fmt` (one of FORMATS except geojson, which is
+    encoded from the stored geometry text: encode_features and collection_bytes)."""
     if fmt == "gpkg":
         return to_gpkg(records, wkbs, crs)
     if fmt == "shp.zip":
@@ -409,3 +339,20 @@ def render(fmt: str, records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
     if fmt == "xlsx":
         return to_xlsx(records, wkbs, info)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def export_selection(session: Any, f: Any, fmt: str, today: date, *, crs: str | None = None,
+                     limit: int | None = None, offset: int = 0, cache: Any = None,
+                     info: Sequence[tuple[str, Any]] = ()) -> tuple[bytes, int]:
+    """The file of format `fmt` for a ProjectFilter, and how many projects it holds: the one
+    path behind `/api/v1/projects.<fmt>` and `tracker export`. GeoJSON splices the stored
+    geometry text (through the feature cache when given); other formats read WKB."""
+    from .rows import select_features, select_records
+
+    if fmt == "geojson":
+        encoded = select_features(session, f, today, limit=limit, offset=offset, cache=cache)
+        return collection_bytes(encoded), len(encoded)
+    rs = select_records(session, f, today, limit=limit, offset=offset)
+    lines = [("Xuất ngày / exported on", today.isoformat()),
+             ("Số dự án / projects", len(rs.records)), *info]
+    return render(fmt, rs.records, rs.wkb, today=today, crs=crs, info=lines), len(rs.records)

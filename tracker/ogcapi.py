@@ -432,7 +432,7 @@ def item(session: Session, request: Request, cid: str, fid: str) -> Reply:
     check_known(request.args, ("f", "crs"))
     _check_crs(request.args)
     fmt = _negotiate(request)
-    rs = select_records(session, ProjectFilter(codes=(fid,)), request.today)
+    rs = select_records(session, ProjectFilter(codes=(fid,)), request.today, geojson=True)
     if not rs.records:
         raise NotFound(f"no project with code {fid!r}",
                        detail=f"see {request.url(f'{PREFIX}/collections/projects/items')}")

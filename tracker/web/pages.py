@@ -27,7 +27,7 @@ from maps.styles import status_styles
 from .. import formatting, queries, vocab
 from ..dates import display_partial
 from ..errors import BadParameter, NotFound
-from ..exports import feature_collection, geometry_geojson, records_to_csv, to_geojson
+from ..exports import geometry_geojson, project_features, records_to_csv, to_geojson
 from ..i18n import current_lang, gettext
 from ..models import Project
 from ..queries import ProjectFilter, count_projects, project_record
@@ -392,5 +392,4 @@ def project(code: str) -> str:
 @bp.route("/projects/<code>.geojson")
 def project_geojson(code: str) -> Response:
     p = _project_or_404(code)
-    feature = feature_collection([p], state().today())["features"][0]
-    return _geojson_response(orjson.dumps(feature), f"{p.code}.geojson")
+    return _geojson_response(project_features([p], state().today())[0], f"{p.code}.geojson")
