@@ -59,6 +59,7 @@ def make_rows(n: int, seed: int = 7) -> tuple[list[dict], list[dict], list[dict]
             disbursed_vnd=disbursed, progress_pct=progress, planned_end=planned_end,
             planned_end_precision="day", owner=f"Ban QLDA {i % 13}",
             search_text=fold(f"{code} {name} Synthetic project {i}"),
+            owner_search=fold(f"Ban QLDA {i % 13}"),
             created_at=now, updated_at=now))
         provs.append(dict(project_id=i + 1, province=provinces[i % len(provinces)]))
         updates.append(dict(project_id=i + 1, as_of=date(2024, 1, 1), as_of_precision="day",

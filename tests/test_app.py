@@ -53,3 +53,23 @@ def test_sqlite_database_uses_wal(tmp_path):
     with app.extensions["tracker"].engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     assert (tmp_path / "tracker.db").exists()  # created and migrated on first start
+
+
+def test_migration_0003_folds_existing_owners(tmp_path):
+    from sqlalchemy import text
+
+    from tracker.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO projects (code, name_vi, kind, field, status, search_text, created_at,"
+            " updated_at, owner, investor) VALUES ('old-road', 'Đường cũ', 'road', 'transport',"
+            " 'proposed', '', '2026-01-01', '2026-01-01', 'UBND tỉnh Hậu Giang',"
+            " 'Ban QLDA Mỹ Thuận')"))
+    migrate(engine)
+    with engine.connect() as conn:
+        folded = conn.execute(text("SELECT owner_search FROM projects")).scalar()
+    assert folded == "ubnd tinh hau giang ban qlda my thuan"
+    engine.dispose()

@@ -11,7 +11,6 @@ from tests.factories import make_project
 from tracker.errors import BadParameter
 from tracker.queries import (
     ProjectFilter,
-    data_version,
     extent,
     map_rows,
     select_projects,
@@ -95,17 +94,23 @@ def test_map_rows_are_the_drawable_projects(seeded_app):
         assert bridge.code == "vam-xang-bridge" and bridge.geometry.geom_type == "Point"
 
 
-def test_data_version_changes_with_any_change(seeded_app):
+def test_selection_fingerprint_changes_with_any_change(seeded_app):
+    """The map's ETag (like the API's) follows every edit and deletion in the selection."""
     from tracker.queries import get_project
+    from tracker.rows import selection_stats
     from tracker.services import record_update
 
+    roads = ProjectFilter.from_args({"kind": "road"})
     with seeded_app.extensions["tracker"].sessions() as s:
-        before = data_version(s)
-        assert data_version(s) == before
+        def version():
+            return selection_stats(s, roads).fingerprint()
+
+        before = version()
+        assert version() == before
         record_update(s, get_project(s, "dt926"), as_of=date(2026, 1, 1), status="suspended",
                       author="test")
-        after_update = data_version(s)
+        after_update = version()
         assert after_update != before
         s.delete(get_project(s, "dt932"))
         s.commit()
-        assert data_version(s) != after_update
+        assert version() != after_update

@@ -21,7 +21,11 @@ def test_filters_select_in_sql(seeded_app):
         assert set(codes(s, status="completed,preparation")) >= {"ql61c-phase1", "ql61c-phase2"}
         assert "vam-xang-bridge" in codes(s, bbox="105.64,9.96,105.66,9.98")
         assert "chau-doc-can-tho-soc-trang-expressway" in codes(s, province="an-giang")
-        assert codes(s, owner="hậu giang")
+        by_owner = codes(s, owner="Hậu Giang")
+        assert "ql61c-phase2" in by_owner  # owner: UBND tỉnh Hậu Giang
+        for spelling in ("hau giang", "HẬU GIANG", "ubnd tinh hau"):
+            assert codes(s, owner=spelling) == by_owner
+        assert codes(s, owner="%") == [] and codes(s, owner="Kiên Giang") == []
         assert count_projects(s, ProjectFilter()) == len(codes(s))
 
 

@@ -26,6 +26,7 @@ from .http import (
     html_version,
     last_modified_for,
 )
+from .models import Project
 from .params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
 from .queries import ProjectFilter, get_project, project_record, summary
 from .rows import FeatureCache, select_records, selection_stats
@@ -146,13 +147,18 @@ def _update(u: Any) -> dict[str, Any]:
             if u.created_at else None}
 
 
+def _project_or_404(session: Session, code: str) -> Project:
+    p = get_project(session, code)
+    if p is None:
+        raise NotFound(f"no project with code {code!r}",
+                       detail=f"codes are listed at {PREFIX}/projects")
+    return p
+
+
 def project_detail(session: Session, request: Request, code: str) -> Reply:
     """GET /api/v1/projects/<code>: the record plus description, geometry, funding, sources."""
     check_known(request.args, ())
-    p = get_project(session, code)
-    if p is None:
-        raise NotFound(f"no project with code {code!r}", detail="codes are listed at "
-                       f"{PREFIX}/projects")
+    p = _project_or_404(session, code)
     g = p.geometry
     latest = p.latest_update()
     doc = {
@@ -181,10 +187,7 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
 def project_updates(session: Session, request: Request, code: str) -> Reply:
     """GET /api/v1/projects/<code>/updates: the dated history, oldest first."""
     check_known(request.args, ())
-    p = get_project(session, code)
-    if p is None:
-        raise NotFound(f"no project with code {code!r}", detail="codes are listed at "
-                       f"{PREFIX}/projects")
+    p = _project_or_404(session, code)
     items = [_update(u) for u in sorted(p.updates, key=lambda u: (u.as_of, u.id or 0))]
     doc = {"project": code, "items": items, "total": len(items), "links": [
         {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/updates"), "type": JSON},

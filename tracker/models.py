@@ -103,6 +103,7 @@ class Project(Base):
     actual_end_precision: Mapped[str | None] = mapped_column(String(5))
 
     search_text: Mapped[str] = mapped_column(Text, default="")
+    owner_search: Mapped[str] = mapped_column(Text, default="")  # folded owner + investor
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
@@ -153,6 +154,7 @@ class Project(Base):
             self.progress_pct = progress[-1] if progress else None
             self.disbursed_vnd = disbursed[-1] if disbursed else None
         self.search_text = fold(" ".join(x for x in (self.code, self.name_vi, self.name_en) if x))
+        self.owner_search = fold(" ".join(x for x in (self.owner, self.investor) if x))
 
 
 class ProjectProvince(Base):

@@ -373,6 +373,12 @@ def _paging_links(request: Request, path: str, fmt: str, query: dict[str, Any], 
     return links
 
 
+def _paging(args: Any) -> tuple[int, int, Period | None]:
+    """limit, offset and datetime of an items request, each checked (400 naming it)."""
+    limit = parse_limit(args, OGC_DEFAULT_LIMIT, MAX_LIMIT) or OGC_DEFAULT_LIMIT
+    return limit, parse_offset(args), parse_datetime(args)
+
+
 def items(session: Session, request: Request, cid: str,
           cache: FeatureCache | None = None) -> Reply:
     """GET /ogc/collections/<cid>/items: a page of features (bbox, datetime, properties)."""
@@ -383,9 +389,7 @@ def items(session: Session, request: Request, cid: str,
     check_known(args, ITEMS_PARAMS)
     _check_crs(args)
     fmt = _negotiate(request)
-    limit = parse_limit(args, OGC_DEFAULT_LIMIT, MAX_LIMIT) or OGC_DEFAULT_LIMIT
-    offset = parse_offset(args)
-    period = parse_datetime(args)
+    limit, offset, period = _paging(args)
     filter_args = _items_args(request)
     f = ProjectFilter.from_args(filter_args)
     stats = selection_stats(session, f, period)
@@ -478,9 +482,7 @@ def _boundary_items(session: Session, request: Request) -> Reply:
     check_known(args, ("bbox", "limit", "offset", "datetime", "f", *CRS_PARAMS))
     _check_crs(args)
     fmt = _negotiate(request)
-    limit = parse_limit(args, OGC_DEFAULT_LIMIT, MAX_LIMIT) or OGC_DEFAULT_LIMIT
-    offset = parse_offset(args)
-    period = parse_datetime(args)
+    limit, offset, period = _paging(args)
     bbox_text = _ogc_bbox(args)
     area = box(*parse_bbox(bbox_text)) if bbox_text else None
     rows = [b for b in session.scalars(select(Boundary).order_by(Boundary.code))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from . import vocab
@@ -137,10 +137,8 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
     if f.province:
         stmt = stmt.where(Project.id.in_(
             select(ProjectProvince.project_id).where(ProjectProvince.province.in_(f.province))))
-    if f.owner:
-        pattern = f"%{f.owner.lower()}%"
-        stmt = stmt.where(or_(func.lower(Project.owner).like(pattern),
-                              func.lower(Project.investor).like(pattern)))
+    if f.owner:  # owner or investor contains the text, ignoring diacritics and case
+        stmt = stmt.where(Project.owner_search.contains(fold(f.owner), autoescape=True))
     if f.q:
         for word in fold(f.q).split():
             stmt = stmt.where(Project.search_text.contains(word, autoescape=True))
@@ -381,14 +379,6 @@ def map_rows(session: Session, f: ProjectFilter) -> list[Any]:
     stmt = apply_filter(select(*cols), f, is_postgres(session)).where(
         Project.geometry_type.is_not(None)).order_by(Project.code)
     return list(session.execute(stmt))
-
-
-def data_version(session: Session) -> str:
-    """Changes whenever any project is added, changed or removed (for HTTP ETags)."""
-    row = session.execute(select(func.count(Project.id), func.max(Project.id),
-                                 func.max(Project.updated_at))).one()
-    stamp = row[2].isoformat() if row[2] is not None else ""
-    return f"{row[0]}-{row[1] or 0}-{stamp}"
 
 
 def boundaries(session: Session) -> list[Any]:

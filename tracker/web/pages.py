@@ -31,7 +31,7 @@ from ..exports import geometry_geojson, project_features, records_to_csv, to_geo
 from ..i18n import current_lang, gettext
 from ..models import Project
 from ..queries import ProjectFilter, count_projects, project_record
-from ..rows import gc_paused
+from ..rows import gc_paused, selection_stats
 from . import db_session, state, wants_json
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -297,7 +297,7 @@ def map_features_geojson() -> Response:
     f = _filter()
     session = db_session()
     # Revalidated on every use (no-cache) but only rebuilt when the projects changed.
-    tag = hashlib.sha256("|".join((FEATURES_FORMAT, queries.data_version(session),
+    tag = hashlib.sha256("|".join((FEATURES_FORMAT, selection_stats(session, f).fingerprint(),
                                    current_lang(), repr(sorted(f.to_args().items()))
                                    )).encode()).hexdigest()[:32]
     if request.if_none_match.contains(tag):
