@@ -36,6 +36,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from tracker.formats.geojson import collection_bytes
+
 N = 10_000
 DURATION = 15
 CONNECTIONS = 16
@@ -149,9 +151,10 @@ def export_timings(database_url: str) -> dict[str, float]:
     """Full GeoJSON export of every project, in process, against orjson's dump."""
     import orjson
 
-    from tracker import create_app, exports
-    from tracker.queries import ProjectFilter
-    from tracker.rows import FeatureCache, select_features, selection_stats
+    from tracker import create_app
+    from tracker.queries.features import FeatureCache, select_features
+    from tracker.queries.figures import selection_stats
+    from tracker.queries.filter import ProjectFilter
 
     app = create_app({"database_url": database_url})
     st = app.extensions["tracker"]
@@ -161,7 +164,7 @@ def export_timings(database_url: str) -> dict[str, float]:
     with st.sessions() as s:
         def build(c: FeatureCache | None) -> bytes:
             selection_stats(s, f)
-            return exports.collection_bytes(select_features(s, f, today, cache=c))
+            return collection_bytes(select_features(s, f, today, cache=c))
 
         body = build(None)
         cold = _median_time(lambda: build(None))

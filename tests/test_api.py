@@ -11,7 +11,10 @@ import pytest
 
 from tests.conftest import TODAY
 from tracker import vocab
-from tracker.queries import ProjectFilter, project_record, select_projects, summary
+from tracker.queries.figures import summary
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.records import project_record
+from tracker.queries.select import select_projects
 from tracker.services import transaction
 
 DAY = date.fromisoformat(TODAY)
@@ -132,7 +135,7 @@ def test_project_detail(api, seeded_app):
     assert r.status_code == 200
     doc = r.get_json()
     with seeded_app.extensions["tracker"].sessions() as s:
-        from tracker.queries import get_project
+        from tracker.queries.select import get_project
 
         p = get_project(s, "ql61c-phase2")
         assert {k: doc[k] for k in project_record(p, DAY)} == project_record(p, DAY)
@@ -147,7 +150,7 @@ def test_project_detail(api, seeded_app):
 def test_project_history(api, seeded_app):
     doc = api.get("/api/v1/projects/ql61c-phase2/updates").get_json()
     with seeded_app.extensions["tracker"].sessions() as s:
-        from tracker.queries import get_project
+        from tracker.queries.select import get_project
 
         p = get_project(s, "ql61c-phase2")
         assert doc["total"] == len(p.updates) == len(doc["items"])

@@ -9,17 +9,14 @@ import orjson
 import pytest
 
 from tests.conftest import TODAY
-from tracker import exports, fields
-from tracker.queries import RECORD_FIELDS, ProjectFilter, project_record, select_projects
-from tracker.rows import (
-    FeatureCache,
-    Period,
-    projects_extent,
-    select_features,
-    select_keys,
-    select_records,
-    selection_stats,
-)
+from tracker import fields
+from tracker.fields import RECORD_FIELDS
+from tracker.formats.base import geometries
+from tracker.queries.features import FeatureCache, select_features
+from tracker.queries.figures import projects_extent, selection_stats
+from tracker.queries.filter import Period, ProjectFilter
+from tracker.queries.records import project_record, select_records
+from tracker.queries.select import select_keys, select_projects
 from tracker.services import transaction
 
 DAY = date.fromisoformat(TODAY)
@@ -45,7 +42,7 @@ def test_select_records_equals_project_record(seeded_app, args):
             p = projects[record["code"]]
             assert (wkb is None) == (p.geometry is None)
             if wkb is not None:
-                assert exports.geometries([wkb])[0].equals_exact(p.geometry, 0)
+                assert geometries([wkb])[0].equals_exact(p.geometry, 0)
                 assert box == pytest.approx(p.geometry.bounds)
 
 

@@ -18,7 +18,10 @@ from tests.conftest import TODAY
 from tests.factories import make_project
 from tracker import exports, geo
 from tracker.fields import DBF_MAX_BYTES, FIELDS
-from tracker.queries import ProjectFilter, project_record, select_projects
+from tracker.formats.tables import to_xlsx
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.records import project_record
+from tracker.queries.select import select_projects
 from tracker.services import transaction
 
 DAY = date.fromisoformat(TODAY)
@@ -220,7 +223,7 @@ def test_xlsx_stores_text_as_text_never_a_formula():
 
     record = {f.name: None for f in FIELDS} | {"code": "x", "name_vi": "=HYPERLINK(\"a\")",
                                                 "owner": "Ban\x0bQLDA"}
-    data = exports.to_xlsx([record], [shapely.to_wkb(LineString([(105, 9), (106, 10)]))])
+    data = to_xlsx([record], [shapely.to_wkb(LineString([(105, 9), (106, 10)]))])
     wb = load_workbook(io.BytesIO(data))
     ws = wb["du_an"]
     header = [c.value for c in ws[1]]

@@ -13,12 +13,12 @@ from sqlalchemy import select, text
 
 from tests.conftest import SEED_FILE
 from tests.factories import make_project
-from tracker import exports
 from tracker.db import make_engine, migrate
+from tracker.formats.geojson import encode_features
 from tracker.geo import geojson_text
 from tracker.models import Project
-from tracker.queries import ProjectFilter
-from tracker.rows import select_records
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.records import select_records
 from tracker.services import seed_from_file, transaction
 
 
@@ -40,7 +40,7 @@ def test_stored_text_matches_the_stored_geometry(app, session):
     today = app.extensions["tracker"].today()
     from_text = select_records(session, ProjectFilter(), today, geojson=True)
     from_wkb = select_records(session, ProjectFilter(), today)
-    features = [orjson.loads(b) for b in exports.encode_features(from_text)]
+    features = [orjson.loads(b) for b in encode_features(from_text)]
     assert [f["properties"] for f in features] == from_wkb.records
     for feature, wkb in zip(features, from_wkb.wkb, strict=True):
         expected = geojson_text(shapely.from_wkb(wkb)) if wkb is not None else None
@@ -52,7 +52,7 @@ def test_encoding_refuses_a_record_set_without_text(app, session):
     seed_from_file(session, SEED_FILE)
     rs = select_records(session, ProjectFilter(), app.extensions["tracker"].today())
     with pytest.raises(ValueError, match="geojson=True"):
-        exports.encode_features(rs)
+        encode_features(rs)
 
 
 def test_migration_0002_fills_existing_rows(tmp_path):

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from tracker import vocab
-from tracker.queries import ProjectFilter, get_project, select_projects
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.select import get_project, select_projects
 from tracker.services import transaction
 
 

@@ -12,8 +12,10 @@ import shapely
 
 from tests.api_helpers import live_server, same_geometry, same_value
 from tests.conftest import TODAY
-from tracker.queries import ProjectFilter, project_record, select_projects
-from tracker.rows import projects_extent
+from tracker.queries.figures import projects_extent
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.records import project_record
+from tracker.queries.select import select_projects
 
 DAY = date.fromisoformat(TODAY)
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"

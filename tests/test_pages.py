@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import TODAY
 from tests.factories import make_project
 from tracker import vocab
-from tracker.queries import RECORD_FIELDS, TABLE_SORTS
+from tracker.fields import RECORD_FIELDS
+from tracker.queries.select import TABLE_SORTS
 
 SEEDED = 10
 UNDER_CONSTRUCTION = {"can-tho-ca-mau-expressway", "chau-doc-can-tho-soc-trang-expressway",
@@ -99,7 +100,8 @@ def test_status_badges_use_the_vocabulary_colours(seeded_app, client):
 
 def test_totals_row_sums_the_selection(seeded_app, client):
     from tracker.formatting import km, vnd
-    from tracker.queries import ProjectFilter, summary
+    from tracker.queries.figures import summary
+    from tracker.queries.filter import ProjectFilter
 
     with seeded_app.extensions["tracker"].sessions() as s:
         total = summary(s, ProjectFilter(), date.fromisoformat(TODAY)).total

@@ -9,14 +9,9 @@ import pytest
 from tests.conftest import TODAY
 from tests.factories import make_project
 from tracker.errors import BadParameter
-from tracker.queries import (
-    ProjectFilter,
-    extent,
-    map_rows,
-    select_projects,
-    summary,
-    totals,
-)
+from tracker.queries.figures import extent, summary, totals
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.select import map_rows, select_projects
 from tracker.text import fold
 
 today = date.fromisoformat(TODAY)
@@ -96,8 +91,8 @@ def test_map_rows_are_the_drawable_projects(seeded_app):
 
 def test_selection_fingerprint_changes_with_any_change(seeded_app):
     """The map's ETag (like the API's) follows every edit and deletion in the selection."""
-    from tracker.queries import get_project
-    from tracker.rows import selection_stats
+    from tracker.queries.figures import selection_stats
+    from tracker.queries.select import get_project
     from tracker.services import record_update
 
     roads = ProjectFilter.from_args({"kind": "road"})

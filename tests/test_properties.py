@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tracker import vocab
 from tracker.dates import iso_partial, parse_partial
-from tracker.queries import ProjectFilter
+from tracker.queries.filter import ProjectFilter
 from tracker.text import fold
 
 

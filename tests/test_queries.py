@@ -6,7 +6,9 @@ import pytest
 
 from tests.conftest import TODAY
 from tracker.errors import BadParameter
-from tracker.queries import ProjectFilter, count_projects, select_projects, summary
+from tracker.queries.figures import summary
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.select import count_projects, select_projects
 
 
 def codes(session, **args):

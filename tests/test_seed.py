@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import SEED_FILE, SHARED_DATA
 from tracker.errors import ValidationError
+from tracker.formats.seedfile import FACT_FIELDS
 from tracker.models import Boundary, Project, ProjectSource, Source, StatusUpdate
-from tracker.seedfile import FACT_FIELDS
 from tracker.services import read_boundaries, replace_boundaries, seed_from_file
 
 PROGRAMME = {
@@ -154,7 +154,7 @@ def test_seed_reads_only_utf8_geojson(session, tmp_path: Path):
 
 
 def test_projects_know_their_present_day_unit(seeded_app):
-    from tracker.queries import project_record
+    from tracker.queries.records import project_record
 
     with seeded_app.extensions["tracker"].sessions() as s:
         p = s.scalar(select(Project).where(Project.code == "ql61c-phase2"))

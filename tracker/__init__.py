@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from .config import REPO_ROOT, load_settings
-from .state import TrackerState
+from tracker.config import REPO_ROOT, load_settings
+from tracker.state import TrackerState
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,11 +22,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                                                                True)))
     app.extensions["tracker"] = state
 
-    from .web import register
+    from tracker.web import register
 
     register(app)
 
-    from .cli import register_commands
+    from tracker.cli import register_commands
 
     register_commands(app)
     return app

@@ -17,9 +17,9 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from . import formatting, vocab
-from .errors import TrackerError
-from .state import TrackerState
+from tracker import formatting, vocab
+from tracker.errors import TrackerError
+from tracker.state import TrackerState
 
 
 def _state() -> TrackerState:
@@ -59,7 +59,7 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _filter_from(options: dict[str, Any]) -> Any:
-    from .queries import ProjectFilter
+    from tracker.queries.filter import ProjectFilter
 
     args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items() if v}
     try:
@@ -72,7 +72,7 @@ def _filter_from(options: dict[str, Any]) -> Any:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
-    from .db import migrate
+    from tracker.db import migrate
 
     migrate(_state().engine)
     click.echo(f"database at revision head: {_state().engine.url.render_as_string()}")
@@ -84,7 +84,7 @@ def init_db() -> None:
               help="Projects GeoJSON to load (default: geodata/projects.geojson).")
 def seed(path: str | None) -> None:
     """Upsert projects by code from a GeoJSON file; all or nothing."""
-    from .services import seed_boundaries_if_empty, seed_from_file
+    from tracker.services import seed_boundaries_if_empty, seed_from_file
 
     settings = _state().settings
     with _session() as session:
@@ -139,8 +139,8 @@ def _table(rows: list[dict[str, Any]], width: int = 44) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 def list_projects(fmt: str, **options: Any) -> None:
     """A status table of the projects in the terminal (or CSV / JSON)."""
-    from .exports import records_to_csv
-    from .queries import select_projects
+    from tracker.formats.tables import records_to_csv
+    from tracker.queries.select import select_projects
 
     f = _filter_from(options)
     with _session() as session:
@@ -168,8 +168,8 @@ def list_projects(fmt: str, **options: Any) -> None:
 def export(fmt: str, crs: str, output: str, **options: Any) -> None:
     """Write the selected projects to a file for GIS tools (the same files as the API's
     /api/v1/projects.<format>)."""
-    from .exports import CRS_FORMATS, export_selection
-    from .params import parse_crs
+    from tracker.exports import CRS_FORMATS, export_selection
+    from tracker.params import parse_crs
 
     f = _filter_from(options)
     try:
@@ -215,7 +215,7 @@ def boundaries() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def boundaries_load(path: str) -> None:
     """Replace the province outlines with those in PATH (any CRS GDAL reads)."""
-    from .services import read_boundaries, replace_boundaries
+    from tracker.services import read_boundaries, replace_boundaries
 
     with _session() as session:
         n = replace_boundaries(session, read_boundaries(path))
@@ -228,7 +228,7 @@ def register_commands(app: Flask) -> None:
 
 
 def main() -> None:
-    from . import create_app
+    from tracker import create_app
 
     cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
                      help="Cần Thơ – Hậu Giang infrastructure tracker.")

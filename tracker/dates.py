@@ -12,7 +12,7 @@ import calendar
 import re
 from datetime import date
 
-from .errors import ValidationError
+from tracker.errors import ValidationError
 
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

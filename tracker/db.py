@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
-from .config import REPO_ROOT
+from tracker.config import REPO_ROOT
 
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 

@@ -2,16 +2,15 @@
 
 One table drives every place that describes a record: the GeoDataFrame dtypes of the GIS
 exports, the Shapefile's 10-character names, the JSON Schema of the OGC collection, the
-OpenAPI document and the field table on the API page. The names and their order are those of
-`queries.RECORD_FIELDS` (a test checks they agree).
+OpenAPI document and the field table on the API page. `RECORD_FIELDS`, the names in
+order, is derived from it, so the record and its description cannot drift apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from .queries import RECORD_FIELDS
 
 
 @dataclass(frozen=True)
@@ -84,6 +83,9 @@ def pandas_dtype(f: Field) -> str:
     return {"integer": "Int64", "number": "float64"}.get(f.type, "object")
 
 
+RECORD_FIELDS: Sequence[str] = tuple(f.name for f in FIELDS)
+
+
 def json_schema_property(f: Field, lang: str = "en") -> dict[str, Any]:
     """The field as a JSON Schema property (values may be null: unknown is null)."""
     out: dict[str, Any] = {"title": f.name, "description": f.describe(lang),
@@ -96,10 +98,7 @@ def json_schema_property(f: Field, lang: str = "en") -> dict[str, Any]:
 
 
 def check_consistency() -> None:
-    """Raise if this table and RECORD_FIELDS disagree or a Shapefile name is not valid."""
-    names = tuple(f.name for f in FIELDS)
-    if names != tuple(RECORD_FIELDS):
-        raise AssertionError(f"fields.FIELDS {names} != queries.RECORD_FIELDS")
+    """Raise if a Shapefile name is not unique, ASCII and at most 10 characters."""
     shp = [f.shp for f in FIELDS]
     if len(set(s.lower() for s in shp)) != len(shp) or any(
             len(s) > 10 or not s.isascii() for s in shp):

@@ -9,8 +9,8 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from .errors import ValidationError
-from .vocab import KIND_BY_CODE
+from tracker.errors import ValidationError
+from tracker.vocab import KIND_BY_CODE
 
 WGS84 = "EPSG:4326"
 METRIC_CRS = "EPSG:32648"  # UTM 48N covers the Mekong Delta; lengths are measured here

@@ -14,9 +14,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from . import geo, vocab
-from .errors import ValidationError
-from .models import (
+from tracker import geo, vocab
+from tracker.errors import ValidationError
+from tracker.formats.seedfile import SeedBundle, read_file
+from tracker.models import (
     Boundary,
     FundingLine,
     Project,
@@ -25,7 +26,6 @@ from .models import (
     Source,
     StatusUpdate,
 )
-from .seedfile import SeedBundle, read_file
 
 
 @contextmanager

@@ -9,8 +9,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .config import Settings
-from .db import make_engine, make_session_factory, migrate
+from tracker import checks
+from tracker.config import Settings
+from tracker.db import make_engine, make_session_factory, migrate
 
 HEAD_REVISION = "0003"
 
@@ -26,7 +27,9 @@ class TrackerState:
         engine = make_engine(settings.resolved_database_url)
         if auto_migrate and not schema_is_current(engine):
             migrate(engine)
-        return cls(settings, engine, make_session_factory(engine, settings.region_bbox))
+        sessions = make_session_factory(engine, settings.region_bbox)
+        checks.install(sessions)
+        return cls(settings, engine, sessions)
 
     def today(self) -> date:
         return date.fromisoformat(self.settings.today) if self.settings.today else date.today()

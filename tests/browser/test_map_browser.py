@@ -16,7 +16,8 @@ from tests.browser.conftest import (
     make_seeded_app,
     wait_for_map,
 )
-from tracker.queries import ProjectFilter, select_projects
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.select import select_projects
 
 pytestmark = pytest.mark.browser
 

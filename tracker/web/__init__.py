@@ -8,8 +8,8 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from ..errors import TrackerError
-from ..state import TrackerState
+from tracker.errors import TrackerError
+from tracker.state import TrackerState
 
 
 def state() -> TrackerState:
@@ -66,8 +66,8 @@ def _handle_unexpected(exc: Exception) -> Any:
 def register(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
-    from .. import i18n
-    from . import api, assets, ogcapi, pages
+    from tracker import i18n
+    from tracker.web import api, assets, ogcapi, pages
 
     Bootstrap5(app)
     i18n.init_app(app)

@@ -1,14 +1,14 @@
-"""The thin layer between Flask and the Flask-free API functions (tracker.api, tracker.ogcapi):
+"""The thin layer between Flask and the Flask-free API functions (tracker.api.v1, tracker.api.ogc):
 a plain Request in, a Reply out, then gzip, CORS and HTML rendering."""
 
 from __future__ import annotations
 
 from flask import Response, current_app, render_template, request
 
-from .. import http
-from ..i18n import current_lang
-from ..rows import FeatureCache
-from . import state
+from tracker.api import http
+from tracker.i18n import current_lang
+from tracker.queries.features import FeatureCache
+from tracker.web import state
 
 FEATURE_CACHE = "tracker.feature_cache"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint
 
-from .. import api
-from ..exports import FORMATS
-from . import db_session
-from .adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
+from tracker.api import v1 as api
+from tracker.exports import FORMATS
+from tracker.web import db_session
+from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 
 bp = Blueprint("api", __name__, url_prefix=api.PREFIX)
 bp.record_once(lambda setup: install_feature_cache(setup.app))

@@ -1,4 +1,4 @@
-"""/ogc: OGC API – Features. Thin: build a Request, call tracker.ogcapi, respond."""
+"""/ogc: OGC API – Features. Thin: build a Request, call tracker.api.ogc, respond."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint
 
-from .. import ogcapi
-from . import db_session
-from .adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
+from tracker.api import ogc as ogcapi
+from tracker.web import db_session
+from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 
 bp = Blueprint("ogcapi", __name__, url_prefix=ogcapi.PREFIX)
 bp.record_once(lambda setup: install_feature_cache(setup.app))

@@ -23,16 +23,29 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 from maps.features import map_features, map_features_chunks, popup_properties
 from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
 from maps.styles import status_styles
-
-from .. import formatting, queries, vocab
-from ..dates import display_partial
-from ..errors import BadParameter, NotFound
-from ..exports import geometry_geojson, project_features, records_to_csv, to_geojson
-from ..i18n import current_lang, gettext
-from ..models import Project
-from ..queries import ProjectFilter, count_projects, project_record
-from ..rows import gc_paused, selection_stats
-from . import db_session, state, wants_json
+from tracker import formatting, vocab
+from tracker.dates import display_partial
+from tracker.errors import BadParameter, NotFound
+from tracker.exports import project_features, to_geojson
+from tracker.formats.geojson import geometry_geojson
+from tracker.formats.tables import records_to_csv
+from tracker.gcpause import gc_paused
+from tracker.i18n import current_lang, gettext
+from tracker.models import Project
+from tracker.queries import figures
+from tracker.queries.figures import selection_stats, summary
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.records import project_record
+from tracker.queries.select import (
+    TABLE_SORTS,
+    boundaries,
+    count_projects,
+    get_project,
+    map_rows,
+    select_projects,
+)
+from tracker.rules import days_late, disbursement_rate
+from tracker.web import db_session, state, wants_json
 
 STATIC_DIR = Path(__file__).parent / "static"
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
@@ -69,9 +82,9 @@ def _page_number() -> int:
 
 def _sort() -> tuple[str, bool]:
     sort = request.args.get("sort", "").strip() or "code"
-    if sort not in queries.TABLE_SORTS:
+    if sort not in TABLE_SORTS:
         raise BadParameter(f"cannot sort by {sort!r}",
-                           detail=f"one of {', '.join(queries.TABLE_SORTS)}", field="sort")
+                           detail=f"one of {', '.join(TABLE_SORTS)}", field="sort")
     return sort, _flag("desc")
 
 
@@ -185,7 +198,7 @@ def _map_labels() -> dict[str, str]:
 
 
 def _boundaries() -> dict[str, Any] | None:
-    rows = queries.boundaries(db_session())
+    rows = boundaries(db_session())
     if not rows:
         return None
     lang = current_lang()
@@ -225,9 +238,9 @@ def table_row(p: Project, today: date) -> dict[str, Any]:
         "on_map": p.geometry_type is not None,
         "investment": p.total_investment_vnd,
         "disbursed": p.disbursed_vnd,
-        "disbursement_pct": queries.disbursement_rate(p),
+        "disbursement_pct": disbursement_rate(p),
         "planned_end": display_partial(p.planned_end, p.planned_end_precision),
-        "days_late": queries.days_late(p, today),
+        "days_late": days_late(p, today),
     }
 
 
@@ -265,7 +278,7 @@ def healthz() -> Any:
 def index() -> str:
     f = _filter()
     today = state().today()
-    result = queries.summary(db_session(), f, today)
+    result = summary(db_session(), f, today)
     return render_template("index.html", f=f, summary=result, today=today,
                            late=result.late[:DASHBOARD_LATE])
 
@@ -274,12 +287,12 @@ def index() -> str:
 def map_page() -> str:
     f = _filter()
     session = db_session()
-    extent = queries.extent(session, f)
+    extent = figures.extent(session, f)
     bounds = extent.bounds
     focus_code = request.args.get("project", "").strip() or None
     focus = None
     if focus_code:
-        focus = queries.get_project(session, focus_code)
+        focus = get_project(session, focus_code)
         if focus is None:
             raise NotFound(gettext("project.not_found", code=focus_code))
         bounds = _bbox(focus) or bounds
@@ -305,7 +318,7 @@ def map_features_geojson() -> Response:
     else:
         # streamed: rows are loaded first, so the session is not needed while it streams
         with gc_paused:  # many acyclic rows: the cyclic GC's passes would double the time
-            rows = queries.map_rows(session, f)
+            rows = map_rows(session, f)
         response = Response(map_features_chunks(rows, current_lang()),
                             mimetype="application/geo+json")
     response.set_etag(tag)
@@ -328,11 +341,11 @@ def table() -> str:
     page = _page_number()
     session = db_session()
     today = state().today()
-    totals = queries.totals(session, f)
+    totals = figures.totals(session, f)
     pages = max(1, math.ceil(totals.count / PAGE_SIZE))
     if page > pages:
         raise NotFound(gettext("table.no_such_page", page=page, pages=pages))
-    projects = queries.select_projects(session, f, sort=sort, desc=desc, limit=PAGE_SIZE,
+    projects = select_projects(session, f, sort=sort, desc=desc, limit=PAGE_SIZE,
                                        offset=(page - 1) * PAGE_SIZE, today=today,
                                        lang=current_lang(), geometry=False)
     rows = [table_row(p, today) for p in projects]
@@ -343,7 +356,7 @@ def table() -> str:
 
 def _export_selection() -> list[Project]:
     sort, desc = _sort()
-    return queries.select_projects(db_session(), _filter(), sort=sort, desc=desc,
+    return select_projects(db_session(), _filter(), sort=sort, desc=desc,
                                    today=state().today(), lang=current_lang())
 
 
@@ -361,7 +374,7 @@ def table_geojson() -> Response:
 
 
 def _project_or_404(code: str) -> Project:
-    project = queries.get_project(db_session(), code)
+    project = get_project(db_session(), code)
     if project is None:
         raise NotFound(gettext("project.not_found", code=code))
     return project
@@ -381,7 +394,7 @@ def project(code: str) -> str:
     funded = [f.amount_vnd for f in p.funding_lines if f.amount_vnd is not None]
     return render_template(
         "project.html", p=p, parts=parts, history=history, today=today,
-        days_late=queries.days_late(p, today), rate=queries.disbursement_rate(p),
+        days_late=days_late(p, today), rate=disbursement_rate(p),
         funding_total=sum(funded) if funded else None,
         name=p.name_en if current_lang() == "en" and p.name_en else p.name_vi,
         other_name=p.name_vi if current_lang() == "en" else p.name_en,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import exports, vocab
-from .fields import FIELDS, json_schema_property
-from .params import DEFAULT_LIMIT, MAX_LIMIT, OGC_DEFAULT_LIMIT
+from tracker import exports, vocab
+from tracker.fields import FIELDS, json_schema_property
+from tracker.params import DEFAULT_LIMIT, MAX_LIMIT, OGC_DEFAULT_LIMIT
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0.0"

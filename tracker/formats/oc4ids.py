@@ -29,11 +29,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from . import vocab
-from .exports import geometry_geojson
-from .queries import ProjectFilter, select_projects
+from tracker import vocab
+from tracker.formats.geojson import geometry_geojson
 
 OC4IDS_VERSION = "0.9"
 PUBLISHER = "Theo dõi dự án hạ tầng Cần Thơ – Hậu Giang (Cần Thơ – Hậu Giang infrastructure " \
@@ -55,7 +52,7 @@ def _day_end(d: date) -> str:
     return f"{d.isoformat()}T23:59:59{VN_OFFSET}"
 
 
-def _utc(stamp: datetime) -> str:
+def utc_text(stamp: datetime) -> str:
     return stamp.replace(microsecond=0).isoformat() + "Z"
 
 
@@ -143,7 +140,7 @@ def _documents(p: Any) -> list[dict[str, Any]]:
 
 def project(p: Any) -> dict[str, Any]:
     """One project in OC4IDS form; keys we cannot fill from our data are left out."""
-    out: dict[str, Any] = {"id": p.code, "updated": _utc(p.updated_at), "language": "vi",
+    out: dict[str, Any] = {"id": p.code, "updated": utc_text(p.updated_at), "language": "vi",
                            "title": p.name_vi}
     if p.description_vi:
         out["description"] = p.description_vi
@@ -177,16 +174,3 @@ def project(p: Any) -> dict[str, Any]:
     return out
 
 
-def package(session: Session, f: ProjectFilter, *, uri: str, published: datetime | None,
-            today: date) -> dict[str, Any]:
-    """The project package of the selection. publishedDate is the latest change of the data
-    (the package is generated on demand)."""
-    projects = select_projects(session, f, with_history=True)
-    stamp = published or datetime.combine(today, datetime.min.time())
-    return {
-        "uri": uri,
-        "publishedDate": _utc(stamp),
-        "publisher": {"name": PUBLISHER},
-        "version": OC4IDS_VERSION,
-        "projects": [project(p) for p in projects],
-    }

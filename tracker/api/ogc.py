@@ -19,10 +19,8 @@ from shapely.geometry import box
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import exports, vocab
-from .errors import BadParameter, NotFound
-from .fields import FIELDS
-from .http import (
+from tracker import exports, vocab
+from tracker.api.http import (
     GEOJSON,
     HTML,
     JSON,
@@ -35,8 +33,11 @@ from .http import (
     html_version,
     last_modified_for,
 )
-from .models import Boundary
-from .params import (
+from tracker.errors import BadParameter, NotFound
+from tracker.fields import FIELDS
+from tracker.formats.geojson import collection_bytes, dumps, encode_features, geometry_geojson
+from tracker.models import Boundary
+from tracker.params import (
     MAX_LIMIT,
     OGC_DEFAULT_LIMIT,
     check_known,
@@ -46,15 +47,10 @@ from .params import (
     parse_offset,
     single,
 )
-from .queries import ProjectFilter, parse_bbox
-from .rows import (
-    FeatureCache,
-    Period,
-    projects_extent,
-    select_features,
-    select_records,
-    selection_stats,
-)
+from tracker.queries.features import FeatureCache, select_features
+from tracker.queries.figures import projects_extent, selection_stats
+from tracker.queries.filter import Period, ProjectFilter, parse_bbox
+from tracker.queries.records import select_records
 
 PREFIX = "/ogc"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -141,7 +137,7 @@ def _self_and_alternate(request: Request, path: str, fmt: str, json_type: str = 
 def _reply(request: Request, fmt: str, doc: dict[str, Any], template: str,
            last_updated: Any = None, json_type: str = JSON) -> Reply:
     """JSON body, or the HTML template with the same document as context."""
-    body = exports.dumps(doc)
+    body = dumps(doc)
     etag = etag_for("ogc", fmt, html_version(request) if fmt == "html" else "",
                     request.base_url, body)
     lm = last_modified_for(last_updated)
@@ -421,7 +417,7 @@ def items(session: Session, request: Request, cid: str,
     def build() -> bytes:
         encoded = select_features(session, f, request.today, period=period, limit=limit,
                                   offset=offset, cache=cache)
-        return exports.collection_bytes(encoded, {
+        return collection_bytes(encoded, {
             "numberMatched": stats.count, "numberReturned": len(encoded),
             "timeStamp": _timestamp(), "links": links})
 
@@ -441,7 +437,7 @@ def item(session: Session, request: Request, cid: str, fid: str) -> Reply:
         raise NotFound(f"no project with code {fid!r}",
                        detail=f"see {request.url(f'{PREFIX}/collections/projects/items')}")
     path = f"{PREFIX}/collections/projects/items/{fid}"
-    feature = orjson.loads(exports.encode_features(rs)[0])
+    feature = orjson.loads(encode_features(rs)[0])
     feature["links"] = [*_self_and_alternate(request, path, fmt, GEOJSON),
                         _link(request, f"{PREFIX}/collections/projects", "collection", JSON),
                         _link(request, f"/api/v1/projects/{fid}", "describedby", JSON,
@@ -458,7 +454,7 @@ def item(session: Session, request: Request, cid: str, fid: str) -> Reply:
 
 def _boundary_feature(b: Boundary) -> dict[str, Any]:
     province = vocab.PROVINCE_BY_CODE.get(b.code)
-    return {"type": "Feature", "id": b.code, "geometry": exports.geometry_geojson(b.geometry),
+    return {"type": "Feature", "id": b.code, "geometry": geometry_geojson(b.geometry),
             "properties": {
                 "code": b.code, "name_vi": b.name_vi, "name_en": b.name_en,
                 "iso_3166_2": b.iso_3166_2,
@@ -498,11 +494,11 @@ def _boundary_items(session: Session, request: Request) -> Reply:
                      _link(request, f"{PREFIX}/collections/boundaries", "collection", JSON)],
            "features": features}
     stamp = {k: v for k, v in doc.items() if k != "timeStamp"}
-    body_key = exports.dumps(stamp)
+    body_key = dumps(stamp)
     etag = etag_for("boundaries", fmt, html_version(request) if fmt == "html" else "",
                     request.base_url, body_key)
     if fmt == "json":
-        return cached(request, etag, None, lambda: exports.dumps(doc), GEOJSON)
+        return cached(request, etag, None, lambda: dumps(doc), GEOJSON)
     reply = cached(request, etag, None, lambda: b"", HTML)
     if reply.status == 200:
         reply.template = "ogc/items.html"

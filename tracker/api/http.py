@@ -93,7 +93,7 @@ class Reply:
 @lru_cache(maxsize=1)
 def _templates_stamp() -> str:
     """The latest change to the HTML templates (the same in every worker of a deploy)."""
-    from .config import REPO_ROOT
+    from tracker.config import REPO_ROOT
 
     files = list((REPO_ROOT / "templates").rglob("*.html"))
     return str(max((f.stat().st_mtime_ns for f in files), default=0))

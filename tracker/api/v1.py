@@ -12,9 +12,8 @@ from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
-from . import exports, vocab
-from .errors import BadParameter, NotFound
-from .http import (
+from tracker import exports, vocab
+from tracker.api.http import (
     GEOJSON,
     HTML,
     JSON,
@@ -26,10 +25,15 @@ from .http import (
     html_version,
     last_modified_for,
 )
-from .models import Project
-from .params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
-from .queries import ProjectFilter, get_project, project_record, summary
-from .rows import FeatureCache, select_records, selection_stats
+from tracker.errors import BadParameter, NotFound
+from tracker.formats.geojson import dumps, geometry_geojson
+from tracker.models import Project
+from tracker.params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
+from tracker.queries.features import FeatureCache
+from tracker.queries.figures import selection_stats, summary
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.records import project_record, select_records
+from tracker.queries.select import get_project
 
 PREFIX = "/api/v1"
 LIST_PARAMS = (*FILTER_PARAMS, "limit", "offset")
@@ -85,7 +89,7 @@ def list_projects(session: Session, request: Request) -> Reply:
                   for fmt in exports.FORMATS]
         links.append({"rel": "service-desc", "href": request.url(f"{PREFIX}/openapi.json"),
                       "type": OPENAPI})
-        return exports.dumps({"items": items, "total": stats.count, "limit": limit,
+        return dumps({"items": items, "total": stats.count, "limit": limit,
                               "offset": offset, "links": links})
 
     return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
@@ -166,7 +170,7 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
         "description_vi": p.description_vi,
         "description_en": p.description_en,
         "bbox": [p.min_lon, p.min_lat, p.max_lon, p.max_lat] if g is not None else None,
-        "geometry": exports.geometry_geojson(g),
+        "geometry": geometry_geojson(g),
         "funding": [{"source_type": fl.source_type, "province": fl.province,
                      "amount_vnd": fl.amount_vnd, "budget_year": fl.budget_year,
                      "note": fl.note, "source": fl.source.key if fl.source else None}
@@ -181,7 +185,7 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
              "type": GEOJSON},
         ],
     }
-    return _by_body(request, exports.dumps(doc), JSON, p.updated_at, request.today)
+    return _by_body(request, dumps(doc), JSON, p.updated_at, request.today)
 
 
 def project_updates(session: Session, request: Request, code: str) -> Reply:
@@ -192,7 +196,7 @@ def project_updates(session: Session, request: Request, code: str) -> Reply:
     doc = {"project": code, "items": items, "total": len(items), "links": [
         {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/updates"), "type": JSON},
         {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
-    return _by_body(request, exports.dumps(doc), JSON, p.updated_at)
+    return _by_body(request, dumps(doc), JSON, p.updated_at)
 
 
 # --------------------------------------------------------------------------- key figures
@@ -228,34 +232,34 @@ def key_figures(session: Session, request: Request) -> Reply:
         "links": [{"rel": "self", "href": request.url(f"{PREFIX}/summary",
                                                       _query(f.to_args())), "type": JSON}],
     }
-    return _by_body(request, exports.dumps(doc), JSON, stats.last_updated, request.today)
+    return _by_body(request, dumps(doc), JSON, stats.last_updated, request.today)
 
 
 # --------------------------------------------------------------------------- documents
 
 def openapi_document(request: Request) -> Reply:
-    from .openapi import document
+    from tracker.api.openapi import document
 
     check_known(request.args, ())
-    return _by_body(request, exports.dumps(document(request.base_url)), OPENAPI, None)
+    return _by_body(request, dumps(document(request.base_url)), OPENAPI, None)
 
 
 def oc4ids_package(session: Session, request: Request) -> Reply:
     """GET /api/v1/oc4ids.json: the selection as an OC4IDS project package."""
-    from .oc4ids import package
+    from tracker.exports import oc4ids_package as package
 
     check_known(request.args, FILTER_PARAMS)
     f = ProjectFilter.from_args(request.args)
     stats = selection_stats(session, f)
     uri = request.url(f"{PREFIX}/oc4ids.json", _query(f.to_args()))
     doc = package(session, f, uri=uri, published=stats.last_updated, today=request.today)
-    return _by_body(request, exports.dumps(doc), JSON, stats.last_updated, request.today)
+    return _by_body(request, dumps(doc), JSON, stats.last_updated, request.today)
 
 
 def api_page(request: Request) -> Reply:
     """GET /api/v1/: the API described for people (endpoints, parameters, fields, formats)."""
-    from .fields import FIELDS
-    from .openapi import document
+    from tracker.api.openapi import document
+    from tracker.fields import FIELDS
 
     check_known(request.args, ())
     doc = document(request.base_url)
@@ -269,7 +273,7 @@ def api_page(request: Request) -> Reply:
                "media_types": exports.MEDIA_TYPES, "crs_formats": exports.CRS_FORMATS,
                "base_url": request.base_url, "example_date": request.today.isoformat(),
                "statuses": vocab.STATUSES}
-    etag = etag_for("api-page", request.base_url, html_version(request), exports.dumps(doc))
+    etag = etag_for("api-page", request.base_url, html_version(request), dumps(doc))
     reply = cached(request, etag, None, lambda: b"", HTML)
     if reply.status == 200:
         reply.template, reply.context = "api/index.html", context

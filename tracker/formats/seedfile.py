@@ -15,9 +15,9 @@ from typing import Any
 import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
-from .dates import parse_partial
-from .errors import ValidationError
-from .models import is_slug
+from tracker.dates import parse_partial
+from tracker.errors import ValidationError
+from tracker.text import is_slug
 
 FACT_FIELDS = ("owner", "investor", "stated_length_km", "total_investment_vnd",
                "planned_start", "planned_end", "actual_start", "actual_end")

@@ -1,0 +1,54 @@
+"""Project selections to files other tools read. GeoJSON follows RFC 7946: WGS 84 lon/lat,
+at most 7 decimals, numbers as numbers, ISO dates, `id` = code, no `crs` member."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from tracker.geo import geojson_text
+
+
+def encode_feature(record: dict[str, Any], geometry: bytes | None) -> bytes:
+    """One GeoJSON Feature as JSON text: the record as properties, the stored RFC 7946
+    geometry text (Project.geometry_geojson, UTF-8) spliced in as it is."""
+    dumps = orjson.dumps
+    return (b'{"type":"Feature","id":' + dumps(record["code"]) + b',"geometry":'
+            + (geometry if geometry is not None else b"null") + b',"properties":'
+            + dumps(record) + b"}")
+
+
+def geometry_geojson(geom: Any) -> dict[str, Any] | None:
+    text = geojson_text(geom)
+    if text is None:
+        return None
+    result: dict[str, Any] = orjson.loads(text)
+    return result
+
+
+def encode_features(rs: Any) -> list[bytes]:
+    """Each project of a RecordSet read with rows.select_records(geojson=True) as the JSON
+    text of its GeoJSON Feature: no coordinate is parsed or formatted again."""
+    if rs.geojson is None:
+        raise ValueError("encode_features needs the stored geometry text (geojson=True)")
+    return [encode_feature(r, g) for r, g in zip(rs.records, rs.geojson, strict=True)]
+
+
+def collection_bytes(encoded: Sequence[bytes], members: dict[str, Any] | None = None) -> bytes:
+    """A FeatureCollection from encoded features; `members` come before "features".
+    (One copy of the features' bytes: the collection is joined in a single pass.)"""
+    head = orjson.dumps({"type": "FeatureCollection", **(members or {})},
+                        option=orjson.OPT_SERIALIZE_NUMPY)[:-1] + b',"features":['
+    if not encoded:
+        return head + b"]}"
+    parts = list(encoded)
+    parts[0] = head + parts[0]
+    parts[-1] = parts[-1] + b"]}"
+    return b",".join(parts)
+
+
+def dumps(document: Any) -> bytes:
+    """JSON bytes for API documents that may hold numpy coordinate arrays or fragments."""
+    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)

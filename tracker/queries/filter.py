@@ -1,0 +1,127 @@
+"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
+
+No Flask here: functions take a session and plain values, so tests call them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from tracker import vocab
+from tracker.errors import BadParameter
+
+
+def _multi(args: Mapping[str, Any], name: str) -> list[str]:
+    """Values of a parameter given repeatedly (?status=a&status=b) or comma-separated."""
+    getlist = getattr(args, "getlist", None)
+    raw = getlist(name) if getlist else ([args[name]] if name in args else [])
+    out: list[str] = []
+    for item in raw:
+        if isinstance(item, list | tuple):
+            out.extend(str(x) for x in item)
+        else:
+            out.extend(p.strip() for p in str(item).split(",") if p.strip())
+    return out
+
+
+def _check_codes(values: list[str], allowed: tuple[str, ...], name: str) -> tuple[str, ...]:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise BadParameter(f"unknown {name} {', '.join(repr(b) for b in bad)}",
+                           detail=f"{name} must be one of: {', '.join(allowed)}", field=name)
+    return tuple(dict.fromkeys(values))
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise BadParameter("bbox needs four numbers: minLon,minLat,maxLon,maxLat",
+                           detail=f"got {text!r}", field="bbox")
+    try:
+        x0, y0, x1, y1 = (float(p) for p in parts)
+    except ValueError as exc:
+        raise BadParameter("bbox values must be numbers", detail=f"got {text!r}",
+                           field="bbox") from exc
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise BadParameter("bbox is outside ±180° longitude / ±90° latitude",
+                           detail=f"got {text!r}", field="bbox")
+    if x0 > x1 or y0 > y1:
+        raise BadParameter("bbox minimum is greater than its maximum",
+                           detail=f"got {text!r} (order: minLon,minLat,maxLon,maxLat)",
+                           field="bbox")
+    return (x0, y0, x1, y1)
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    """What a person asked to see. The same filter drives map, table, exports and API."""
+
+    status: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    province: tuple[str, ...] = ()
+    owner: str = ""
+    q: str = ""
+    bbox: tuple[float, float, float, float] | None = None
+    updated_since: datetime | None = None
+    codes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> ProjectFilter:
+        """Parse request args or CLI options; unknown codes and bad values are BadParameter."""
+        bbox = args.get("bbox")
+        since = args.get("updated_since")
+        updated_since = None
+        if since:
+            try:
+                updated_since = datetime.fromisoformat(str(since).replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise BadParameter("updated_since is not an ISO 8601 date or date-time",
+                                   detail=f"got {since!r}", field="updated_since") from exc
+            if updated_since.tzinfo is not None:
+                from datetime import UTC
+
+                updated_since = updated_since.astimezone(UTC).replace(tzinfo=None)
+        return cls(
+            status=_check_codes(_multi(args, "status"), vocab.codes(vocab.STATUSES), "status"),
+            kind=_check_codes(_multi(args, "kind"), vocab.codes(vocab.KINDS), "kind"),
+            province=_check_codes(_multi(args, "province"), vocab.codes(vocab.PROVINCES),
+                                  "province"),
+            owner=str(args.get("owner") or "").strip(),
+            q=str(args.get("q") or "").strip(),
+            bbox=parse_bbox(str(bbox)) if bbox else None,
+            updated_since=updated_since,
+        )
+
+    def to_args(self) -> dict[str, str]:
+        """Query parameters that reproduce this filter (for links between views)."""
+        out: dict[str, str] = {}
+        for name in ("status", "kind", "province"):
+            if getattr(self, name):
+                out[name] = ",".join(getattr(self, name))
+        if self.owner:
+            out["owner"] = self.owner
+        if self.q:
+            out["q"] = self.q
+        if self.bbox:
+            out["bbox"] = ",".join(f"{v:g}" for v in self.bbox)
+        if self.updated_since:
+            out["updated_since"] = self.updated_since.isoformat()
+        return out
+
+    def is_empty(self) -> bool:
+        return not self.to_args() and not self.codes
+
+
+@dataclass(frozen=True)
+class Period:
+    """A date interval (the OGC `datetime` parameter); None at either end = unbounded.
+
+    A project's own period runs from its start (actual, else planned) to its end (actual,
+    else planned); a missing end is open. A project with neither date matches no period.
+    """
+
+    start: date | None = None
+    end: date | None = None

@@ -1,0 +1,191 @@
+"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
+
+No Flask here: functions take a session and plain values, so tests call them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import LargeBinary, cast, func, null, select, type_coerce
+from sqlalchemy.orm import Session
+
+from tracker import vocab
+from tracker.dates import iso_partial
+from tracker.db import is_postgres
+from tracker.gcpause import gc_paused
+from tracker.models import Project, ProjectProvince
+from tracker.queries.filter import Period, ProjectFilter
+from tracker.queries.select import (
+    apply_filter,
+    iso_date_text,
+    order_clauses,
+    timestamp_text,
+    where_period,
+)
+from tracker.rules import days_late, disbursement_rate
+
+
+def project_record(p: Project, today: date) -> dict[str, Any]:
+    """The flat attribute set every export and API listing shares (stable names)."""
+    return {
+        "code": p.code,
+        "name_vi": p.name_vi,
+        "name_en": p.name_en,
+        "kind": p.kind,
+        "status": p.status,
+        "progress_pct": p.progress_pct,
+        "length_km": p.length_km,
+        "stated_length_km": p.stated_length_km,
+        "total_investment_vnd": p.total_investment_vnd,
+        "disbursed_vnd": p.disbursed_vnd,
+        "disbursement_pct": disbursement_rate(p),
+        "planned_start": p.partial_date("planned_start"),
+        "planned_end": p.partial_date("planned_end"),
+        "actual_start": p.partial_date("actual_start"),
+        "actual_end": p.partial_date("actual_end"),
+        "days_late": days_late(p, today),
+        "owner": p.owner,
+        "investor": p.investor,
+        "provinces": ";".join(p.province_codes),
+        "current_unit": ";".join(vocab.current_units(p.province_codes)) or None,
+        "field": p.field,
+        "geometry_accuracy": p.geometry_accuracy,
+        "geometry_note": p.geometry_note,
+        "updated_at": p.updated_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+@dataclass
+class RecordSet:
+    """Rows of the fast path: records (as project_record), WKB geometry and bounding boxes,
+    aligned by position."""
+
+    records: list[dict[str, Any]]
+    wkb: list[bytes | None]
+    geojson: list[bytes | None] | None  # stored RFC 7946 geometry (UTF-8), instead of WKB
+    bbox: list[tuple[float, float, float, float] | None]
+    keys: list[tuple[int, str]]  # (id, updated_at to the microsecond): a version's identity
+
+
+def _geojson_bytes_column(postgres: bool) -> Any:
+    """The stored geometry text as UTF-8 bytes straight from the database (no decode and
+    re-encode of every coordinate on the way to the response)."""
+    text = Project.__table__.c.geometry_geojson
+    if postgres:
+        return func.convert_to(text, "UTF8", type_=LargeBinary)
+    return cast(text, LargeBinary)
+
+
+def _wkb_column(postgres: bool) -> Any:
+    raw = Project.__table__.c.geometry
+    if postgres:
+        return func.ST_AsBinary(raw, type_=LargeBinary)
+    return type_coerce(raw, LargeBinary)
+
+
+class _Facts:
+    """The few attributes the business-rule functions read, for a plain row."""
+
+    __slots__ = ("planned_end", "status", "disbursed_vnd", "total_investment_vnd")
+
+    def __init__(self, planned_end: date | None, status: str, disbursed: int | None,
+                 total: int | None) -> None:
+        self.planned_end = planned_end
+        self.status = status
+        self.disbursed_vnd = disbursed
+        self.total_investment_vnd = total
+
+
+def _partial(text: str | None, precision: str | None) -> str | None:
+    if text is None or precision == "day":
+        return text
+    return iso_partial(date.fromisoformat(text), precision)
+
+
+def select_records(session: Session, f: ProjectFilter, today: date, *,
+                   period: Period | None = None, limit: int | None = None, offset: int = 0,
+                   geometry: bool = True, geojson: bool = False) -> RecordSet:
+    """The selection as project_record dicts (sorted by code), with WKB and bounding boxes;
+    with `geojson`, the stored GeoJSON geometry text instead of the WKB."""
+    with gc_paused:
+        return _select_records(session, f, today, period=period, limit=limit, offset=offset,
+                               geometry=geometry, geojson=geojson)
+
+
+def _select_records(session: Session, f: ProjectFilter, today: date, *,
+                    period: Period | None, limit: int | None, offset: int,
+                    geometry: bool, geojson: bool = False) -> RecordSet:
+    postgres = is_postgres(session)
+    p = Project
+    columns: list[Any] = [
+        p.id, p.code, p.name_vi, p.name_en, p.kind, p.status, p.progress_pct, p.length_km,
+        p.stated_length_km, p.total_investment_vnd, p.disbursed_vnd,
+        iso_date_text(p.planned_start, postgres), p.planned_start_precision,
+        iso_date_text(p.planned_end, postgres), p.planned_end_precision,
+        iso_date_text(p.actual_start, postgres), p.actual_start_precision,
+        iso_date_text(p.actual_end, postgres), p.actual_end_precision,
+        p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note,
+        p.min_lon, p.min_lat, p.max_lon, p.max_lat, timestamp_text(p.updated_at, postgres),
+        _geojson_bytes_column(postgres) if geojson
+        else (_wkb_column(postgres) if geometry else null()),
+    ]
+    stmt = where_period(apply_filter(select(*columns), f, postgres), period)
+    stmt = stmt.order_by(*order_clauses("code", False)).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    conn = session.connection()  # Core execution: plain tuples, no ORM row processing
+    rows = conn.execute(stmt).all()
+
+    provinces: dict[int, list[str]] = {}
+    if rows:
+        pp = ProjectProvince
+        if len(rows) <= 2000:
+            which: Any = pp.project_id.in_([r[0] for r in rows])
+        else:
+            ids = where_period(apply_filter(select(p.id), f, postgres), period)
+            which = pp.project_id.in_(ids)
+        for pid, province in conn.execute(
+                select(pp.project_id, pp.province).where(which).order_by(pp.project_id,
+                                                                          pp.province)).all():
+            provinces.setdefault(pid, []).append(province)
+
+    records: list[dict[str, Any]] = []
+    wkbs: list[bytes | None] = []
+    texts: list[bytes | None] = []
+    boxes: list[tuple[float, float, float, float] | None] = []
+    keys: list[tuple[int, str]] = []
+    units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
+    for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total,
+         disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec, ae, ae_prec, owner, investor,
+         field_, accuracy, note, x0, y0, x1, y1, stamp, wkb) in rows:
+        codes = provinces.get(pid, [])
+        key = tuple(codes)
+        if key not in units:
+            units[key] = ";".join(vocab.current_units(codes)) or None
+        facts = _Facts(date.fromisoformat(pe) if pe else None, status, disbursed, total)
+        records.append({
+            "code": code, "name_vi": name_vi, "name_en": name_en, "kind": kind,
+            "status": status, "progress_pct": progress, "length_km": length,
+            "stated_length_km": stated, "total_investment_vnd": total,
+            "disbursed_vnd": disbursed,
+            "disbursement_pct": disbursement_rate(facts),  # type: ignore[arg-type]
+            "planned_start": _partial(ps, ps_prec), "planned_end": _partial(pe, pe_prec),
+            "actual_start": _partial(as_, as_prec), "actual_end": _partial(ae, ae_prec),
+            "days_late": days_late(facts, today),  # type: ignore[arg-type]
+            "owner": owner, "investor": investor,
+            "provinces": ";".join(codes),
+            "current_unit": units[key], "field": field_,
+            "geometry_accuracy": accuracy, "geometry_note": note,
+            "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
+        })
+        if geojson:
+            texts.append(bytes(wkb) if wkb is not None else None)
+            wkbs.append(None)
+        else:
+            wkbs.append(bytes(wkb) if wkb is not None else None)
+        boxes.append((x0, y0, x1, y1) if x0 is not None else None)
+        keys.append((pid, stamp))
+    return RecordSet(records, wkbs, texts if geojson else None, boxes, keys)

@@ -1,0 +1,44 @@
+"""The register's business rules as plain functions over plain values: no SQL, no Flask.
+
+Where a rule also runs in SQL (the filters and sorts), its twin lives in `queries/select.py` and a
+test pins the two equal on both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+CLOSED = ("completed", "cancelled")
+
+
+class ProjectFacts(Protocol):
+    """What the rules read of a project: an ORM Project or the fast path's plain facts."""
+
+    status: str
+    planned_end: date | None
+    total_investment_vnd: int | None
+    disbursed_vnd: int | None
+
+
+def is_closed(status: str | None) -> bool:
+    """A completed or cancelled project can be neither late nor stale."""
+    return status in CLOSED
+
+
+def disbursement_rate(project: ProjectFacts) -> float | None:
+    """Disbursed / total investment, in %; None when either is unknown or the total is 0."""
+    if project.disbursed_vnd is None or not project.total_investment_vnd:
+        return None
+    return round(100.0 * project.disbursed_vnd / project.total_investment_vnd, 1)
+
+
+def days_late(project: ProjectFacts, today: date) -> int | None:
+    """Days since the planned end passed, for a project not completed or cancelled; else None.
+
+    A year- or month-precision planned end counts from the last day of its period.
+    """
+    if project.planned_end is None or is_closed(project.status):
+        return None
+    late = (today - project.planned_end).days
+    return late if late > 0 else None
