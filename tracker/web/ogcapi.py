@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from tracker.api import ogc as ogcapi
+from tracker.api import ogc_items
 from tracker.web import db_session
 from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 
@@ -42,9 +43,9 @@ def schema(cid: str) -> Any:
 
 @bp.route("/collections/<cid>/items")
 def items(cid: str) -> Any:
-    return respond(ogcapi.items(db_session(), api_request(), cid, feature_cache()))
+    return respond(ogc_items.items(db_session(), api_request(), cid, feature_cache()))
 
 
 @bp.route("/collections/<cid>/items/<fid>")
 def item(cid: str, fid: str) -> Any:
-    return respond(ogcapi.item(db_session(), api_request(), cid, fid))
+    return respond(ogc_items.item(db_session(), api_request(), cid, fid))

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import orjson
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from maps.features import map_features, map_features_chunks, popup_properties
 from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
-from maps.styles import status_styles
-from tracker import formatting, vocab
+from tracker import vocab
 from tracker.dates import display_partial
 from tracker.errors import BadParameter, NotFound
 from tracker.exports import project_features, to_geojson
@@ -46,9 +41,10 @@ from tracker.queries.select import (
 )
 from tracker.rules import days_late, disbursement_rate
 from tracker.web import db_session, state, wants_json
+from tracker.web.helpers import filter_args, static_url, template_helpers
 
-STATIC_DIR = Path(__file__).parent / "static"
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
+bp.app_context_processor(template_helpers)
 
 PAGE_SIZE = 100
 FEATURES_FORMAT = "map-features-1"  # change when maps.features' output changes (ETags)
@@ -89,97 +85,6 @@ def _sort() -> tuple[str, bool]:
 
 
 # --------------------------------------------------------------------------- template helpers
-
-def lang_url(lang: str) -> str:
-    """This page in another language, keeping every other query parameter."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    args.append(("lang", lang))
-    return f"{request.path}?{urlencode(args)}"
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links are rendered as links (never javascript: or data:)."""
-    if not url:
-        return None
-    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
-
-
-def filter_args(f: ProjectFilter, **extra: Any) -> dict[str, Any]:
-    """Query arguments for a link that keeps the filter (and adds `extra`)."""
-    args: dict[str, Any] = dict(f.to_args())
-    args.update({k: v for k, v in extra.items() if v not in (None, "")})
-    return args
-
-
-def _label(terms: tuple[vocab.Term, ...]) -> Callable[[str | None], str]:
-    def label(code: str | None) -> str:
-        term = vocab.lookup(terms, code)
-        return term.label(current_lang()) if term else (code or formatting.no_data(
-            current_lang()))
-    return label
-
-
-class Fmt:
-    """Formatting in the request's language (Vietnamese by default)."""
-
-    @staticmethod
-    def vnd(value: int | None) -> str:
-        return formatting.vnd(value, current_lang())
-
-    @staticmethod
-    def km(value: float | None) -> str:
-        return formatting.km(value, current_lang())
-
-    @staticmethod
-    def pct(value: float | None) -> str:
-        return formatting.percent(value, current_lang())
-
-    @staticmethod
-    def number(value: float | None, decimals: int = 0) -> str:
-        if value is None:
-            return formatting.no_data(current_lang())
-        return formatting.number(value, decimals, current_lang())
-
-    @staticmethod
-    def partial(value: date | None, precision: str | None) -> str:
-        return display_partial(value, precision) or formatting.no_data(current_lang())
-
-    @staticmethod
-    def day(value: date | None) -> str:
-        return formatting.day(value, current_lang())
-
-    @staticmethod
-    def no_data() -> str:
-        return formatting.no_data(current_lang())
-
-
-@bp.app_context_processor
-def _template_helpers() -> dict[str, Any]:
-    return {
-        "fmt": Fmt,
-        "vocab": vocab,
-        "lang_url": lang_url,
-        "safe_url": safe_url,
-        "filter_args": filter_args,
-        "status_style": lambda code: status_styles(current_lang()).get(
-            code, {"label": code, "colour": "#555555", "text": "#ffffff"}),
-        "kind_label": _label(vocab.KINDS),
-        "province_label": _label(vocab.PROVINCES),
-        "accuracy_label": _label(vocab.GEOMETRY_ACCURACY),
-        "funding_label": _label(vocab.FUNDING_SOURCES),
-        "field_label": _label(vocab.COOPERATION_FIELDS),
-        "static_url": static_url,
-    }
-
-
-@lru_cache(maxsize=32)
-def _static_version(filename: str) -> str:
-    return hashlib.sha256((STATIC_DIR / filename).read_bytes()).hexdigest()[:10]
-
-
-def static_url(filename: str) -> str:
-    """URL of one of our static files, versioned by content so browsers never run stale JS."""
-    return url_for("pages.static", filename=filename, v=_static_version(filename))
 
 
 # --------------------------------------------------------------------------- map pieces

@@ -1,0 +1,114 @@
+"""Template helpers: formatting in the reader's language, labels, links that keep the filter."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import request, url_for
+
+from maps.styles import status_styles
+from tracker import formatting, vocab
+from tracker.dates import display_partial
+from tracker.i18n import current_lang
+from tracker.queries.filter import ProjectFilter
+
+
+def lang_url(lang: str) -> str:
+    """This page in another language, keeping every other query parameter."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", lang))
+    return f"{request.path}?{urlencode(args)}"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are rendered as links (never javascript: or data:)."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+
+
+def filter_args(f: ProjectFilter, **extra: Any) -> dict[str, Any]:
+    """Query arguments for a link that keeps the filter (and adds `extra`)."""
+    args: dict[str, Any] = dict(f.to_args())
+    args.update({k: v for k, v in extra.items() if v not in (None, "")})
+    return args
+
+
+def _label(terms: tuple[vocab.Term, ...]) -> Callable[[str | None], str]:
+    def label(code: str | None) -> str:
+        term = vocab.lookup(terms, code)
+        return term.label(current_lang()) if term else (code or formatting.no_data(
+            current_lang()))
+    return label
+
+
+class Fmt:
+    """Formatting in the request's language (Vietnamese by default)."""
+
+    @staticmethod
+    def vnd(value: int | None) -> str:
+        return formatting.vnd(value, current_lang())
+
+    @staticmethod
+    def km(value: float | None) -> str:
+        return formatting.km(value, current_lang())
+
+    @staticmethod
+    def pct(value: float | None) -> str:
+        return formatting.percent(value, current_lang())
+
+    @staticmethod
+    def number(value: float | None, decimals: int = 0) -> str:
+        if value is None:
+            return formatting.no_data(current_lang())
+        return formatting.number(value, decimals, current_lang())
+
+    @staticmethod
+    def partial(value: date | None, precision: str | None) -> str:
+        return display_partial(value, precision) or formatting.no_data(current_lang())
+
+    @staticmethod
+    def day(value: date | None) -> str:
+        return formatting.day(value, current_lang())
+
+    @staticmethod
+    def no_data() -> str:
+        return formatting.no_data(current_lang())
+
+
+def template_helpers() -> dict[str, Any]:
+    """What every template may call (registered as the pages' context processor)."""
+    return {
+        "fmt": Fmt,
+        "vocab": vocab,
+        "lang_url": lang_url,
+        "safe_url": safe_url,
+        "filter_args": filter_args,
+        "status_style": lambda code: status_styles(current_lang()).get(
+            code, {"label": code, "colour": "#555555", "text": "#ffffff"}),
+        "kind_label": _label(vocab.KINDS),
+        "province_label": _label(vocab.PROVINCES),
+        "accuracy_label": _label(vocab.GEOMETRY_ACCURACY),
+        "funding_label": _label(vocab.FUNDING_SOURCES),
+        "field_label": _label(vocab.COOPERATION_FIELDS),
+        "static_url": static_url,
+    }
+
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+@lru_cache(maxsize=32)
+def _static_version(filename: str) -> str:
+    return hashlib.sha256((STATIC_DIR / filename).read_bytes()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """URL of one of our static files, versioned by content so browsers never run stale JS."""
+    return url_for("pages.static", filename=filename, v=_static_version(filename))
