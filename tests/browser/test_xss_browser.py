@@ -14,7 +14,7 @@ from tests.browser.conftest import (
     make_seeded_app,
     wait_for_map,
 )
-from tests.test_pages_xss import IMG, SCRIPT, add_evil_projects
+from tests.web.test_pages_xss import IMG, SCRIPT, add_evil_projects
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString, Polygon
 
-from tests.api_helpers import read_export, same_geometry, same_value
+from tests.api.helpers import read_export, same_geometry, same_value
 from tests.conftest import TODAY
 from tests.factories import make_project
 from tracker import exports, geo

@@ -10,7 +10,7 @@ import pyogrio
 import pytest
 import shapely
 
-from tests.api_helpers import live_server, same_geometry, same_value
+from tests.api.helpers import live_server, same_geometry, same_value
 from tests.conftest import TODAY
 from tracker.queries.figures import projects_extent
 from tracker.queries.filter import ProjectFilter
