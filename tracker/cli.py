@@ -18,7 +18,19 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from tracker import formatting, vocab
+from tracker.db import migrate
 from tracker.errors import TrackerError
+from tracker.exports import CRS_FORMATS, export_selection
+from tracker.formats.tables import records_to_csv
+from tracker.params import parse_crs
+from tracker.queries.filter import ProjectFilter
+from tracker.queries.select import select_projects
+from tracker.services import (
+    read_boundaries,
+    replace_boundaries,
+    seed_boundaries_if_empty,
+    seed_from_file,
+)
 from tracker.state import TrackerState
 
 
@@ -59,7 +71,6 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _filter_from(options: dict[str, Any]) -> Any:
-    from tracker.queries.filter import ProjectFilter
 
     args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items() if v}
     try:
@@ -72,7 +83,6 @@ def _filter_from(options: dict[str, Any]) -> Any:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
-    from tracker.db import migrate
 
     migrate(_state().engine)
     click.echo(f"database at revision head: {_state().engine.url.render_as_string()}")
@@ -84,7 +94,6 @@ def init_db() -> None:
               help="Projects GeoJSON to load (default: geodata/projects.geojson).")
 def seed(path: str | None) -> None:
     """Upsert projects by code from a GeoJSON file; all or nothing."""
-    from tracker.services import seed_boundaries_if_empty, seed_from_file
 
     settings = _state().settings
     with _session() as session:
@@ -139,8 +148,6 @@ def _table(rows: list[dict[str, Any]], width: int = 44) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 def list_projects(fmt: str, **options: Any) -> None:
     """A status table of the projects in the terminal (or CSV / JSON)."""
-    from tracker.formats.tables import records_to_csv
-    from tracker.queries.select import select_projects
 
     f = _filter_from(options)
     with _session() as session:
@@ -168,8 +175,6 @@ def list_projects(fmt: str, **options: Any) -> None:
 def export(fmt: str, crs: str, output: str, **options: Any) -> None:
     """Write the selected projects to a file for GIS tools (the same files as the API's
     /api/v1/projects.<format>)."""
-    from tracker.exports import CRS_FORMATS, export_selection
-    from tracker.params import parse_crs
 
     f = _filter_from(options)
     try:
@@ -215,7 +220,6 @@ def boundaries() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def boundaries_load(path: str) -> None:
     """Replace the province outlines with those in PATH (any CRS GDAL reads)."""
-    from tracker.services import read_boundaries, replace_boundaries
 
     with _session() as session:
         n = replace_boundaries(session, read_boundaries(path))

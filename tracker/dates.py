@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from tracker.errors import ValidationError
@@ -66,3 +67,15 @@ def parse_iso_date(text: str, field: str = "date") -> date:
     except ValueError as exc:
         raise ValidationError(f"{field}: {text!r} is not an ISO date YYYY-MM-DD",
                               field=field) from exc
+
+
+@dataclass(frozen=True)
+class Period:
+    """A date interval (the OGC `datetime` parameter); None at either end = unbounded.
+
+    A project's own period runs from its start (actual, else planned) to its end (actual,
+    else planned); a missing end is open. A project with neither date matches no period.
+    """
+
+    start: date | None = None
+    end: date | None = None

@@ -15,8 +15,9 @@ from tracker.formats.geojson import collection_bytes, encode_feature
 from tracker.formats.gis import to_gpkg, to_kml, to_shapefile_zip
 from tracker.formats.tables import to_csv, to_xlsx
 from tracker.models import Project
+from tracker.queries.features import select_features
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.records import project_record
+from tracker.queries.records import project_record, select_records
 from tracker.queries.select import select_projects
 
 
@@ -77,8 +78,6 @@ def export_selection(session: Any, f: Any, fmt: str, today: date, *, crs: str | 
     """The file of format `fmt` for a ProjectFilter, and how many projects it holds: the one
     path behind `/api/v1/projects.<fmt>` and `tracker export`. GeoJSON splices the stored
     geometry text (through the feature cache when given); other formats read WKB."""
-    from tracker.queries.features import select_features
-    from tracker.queries.records import select_records
 
     if fmt == "geojson":
         encoded = select_features(session, f, today, limit=limit, offset=offset, cache=cache)

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from tracker.dates import Period
 from tracker.errors import BadParameter
-from tracker.queries.filter import Period
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000

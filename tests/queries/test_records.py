@@ -10,11 +10,12 @@ import pytest
 
 from tests.conftest import TODAY
 from tracker import fields
+from tracker.dates import Period
 from tracker.fields import RECORD_FIELDS
 from tracker.formats.base import geometries
 from tracker.queries.features import FeatureCache, select_features
 from tracker.queries.figures import projects_extent, selection_stats
-from tracker.queries.filter import Period, ProjectFilter
+from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record, select_records
 from tracker.queries.select import select_keys, select_projects
 from tracker.services import transaction

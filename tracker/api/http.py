@@ -19,6 +19,8 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
+from tracker.config import REPO_ROOT
+
 # Bump when the shape of any representation changes, so clients drop what they cached.
 REPRESENTATION_VERSION = "1"
 
@@ -93,7 +95,6 @@ class Reply:
 @lru_cache(maxsize=1)
 def _templates_stamp() -> str:
     """The latest change to the HTML templates (the same in every worker of a deploy)."""
-    from tracker.config import REPO_ROOT
 
     files = list((REPO_ROOT / "templates").rglob("*.html"))
     return str(max((f.stat().st_mtime_ns for f in files), default=0))

@@ -36,6 +36,7 @@ from tracker.api.ogc import (
     self_and_alternate,
     text,
 )
+from tracker.dates import Period
 from tracker.errors import BadParameter, NotFound
 from tracker.formats.geojson import collection_bytes, dumps, encode_features, geometry_geojson
 from tracker.models import Boundary
@@ -50,7 +51,7 @@ from tracker.params import (
 )
 from tracker.queries.features import FeatureCache, select_features
 from tracker.queries.figures import selection_stats
-from tracker.queries.filter import Period, ProjectFilter, parse_bbox
+from tracker.queries.filter import ProjectFilter, parse_bbox
 from tracker.queries.records import select_records
 
 

@@ -25,7 +25,10 @@ from tracker.api.http import (
     html_version,
     last_modified_for,
 )
+from tracker.api.openapi import document
 from tracker.errors import BadParameter, NotFound
+from tracker.exports import oc4ids_package as package
+from tracker.fields import FIELDS
 from tracker.formats.geojson import dumps, geometry_geojson
 from tracker.models import Project
 from tracker.params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
@@ -238,7 +241,6 @@ def key_figures(session: Session, request: Request) -> Reply:
 # --------------------------------------------------------------------------- documents
 
 def openapi_document(request: Request) -> Reply:
-    from tracker.api.openapi import document
 
     check_known(request.args, ())
     return _by_body(request, dumps(document(request.base_url)), OPENAPI, None)
@@ -246,7 +248,6 @@ def openapi_document(request: Request) -> Reply:
 
 def oc4ids_package(session: Session, request: Request) -> Reply:
     """GET /api/v1/oc4ids.json: the selection as an OC4IDS project package."""
-    from tracker.exports import oc4ids_package as package
 
     check_known(request.args, FILTER_PARAMS)
     f = ProjectFilter.from_args(request.args)
@@ -258,8 +259,6 @@ def oc4ids_package(session: Session, request: Request) -> Reply:
 
 def api_page(request: Request) -> Reply:
     """GET /api/v1/: the API described for people (endpoints, parameters, fields, formats)."""
-    from tracker.api.openapi import document
-    from tracker.fields import FIELDS
 
     check_known(request.args, ())
     doc = document(request.base_url)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tracker.fields import DBF_MAX_BYTES, FIELDS, pandas_dtype
 from tracker.formats.base import FILE_STEM, LAYER, geometries
 from tracker.formats.tables import to_csv
 from tracker.geo import WGS84, transform
@@ -29,8 +30,6 @@ def _frame(records: Sequence[dict[str, Any]], geoms: Any, crs: str) -> Any:
     """A GeoDataFrame with one typed column a field (nullable integers stay integers)."""
     import geopandas as gpd
     import pandas as pd
-
-    from tracker.fields import FIELDS, pandas_dtype
 
     columns = {f.name: pd.array([r[f.name] for r in records], dtype=pandas_dtype(f))
                for f in FIELDS}
@@ -84,7 +83,6 @@ def fit_dbf(text: str, limit: int = 254) -> str:
 
 
 def shapefile_readme(base: str, crs: str | None, layers: Sequence[str]) -> str:
-    from tracker.fields import DBF_MAX_BYTES, FIELDS
 
     lines = [
         "Dự án hạ tầng Cần Thơ – Hậu Giang / Cần Thơ – Hậu Giang infrastructure projects",
@@ -111,8 +109,6 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
     """A zip of Shapefiles (one per geometry family; UTF-8 .cpg, .prj), a README with the
     ≤10-character field mapping, and the CSV export holding the full, uncut text."""
     import pandas as pd
-
-    from tracker.fields import FIELDS
 
     base = f"{FILE_STEM}-{today.isoformat()}"
     geoms = reproject(geometries(wkbs), crs)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from tracker.fields import RECORD_FIELDS
+from tracker.fields import FIELDS, RECORD_FIELDS
 from tracker.formats.base import LAYER, geometries
 from tracker.geo import MAX_DECIMALS
 
@@ -58,8 +58,6 @@ def to_xlsx(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    from tracker.fields import FIELDS
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(LAYER)

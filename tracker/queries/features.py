@@ -16,8 +16,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from tracker.dates import Period
+from tracker.formats.geojson import encode_features
 from tracker.gcpause import gc_paused
-from tracker.queries.filter import Period, ProjectFilter
+from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import select_records
 from tracker.queries.select import select_keys
 
@@ -90,7 +92,6 @@ def select_features(session: Session, f: ProjectFilter, today: date, *,
 def _select_features(session: Session, f: ProjectFilter, today: date, *,
                      period: Period | None, limit: int | None, offset: int,
                      cache: FeatureCache | None) -> list[bytes]:
-    from tracker.formats.geojson import encode_features
 
     if cache is None:
         return encode_features(select_records(session, f, today, period=period, limit=limit,

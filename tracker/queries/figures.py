@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.dates import Period
 from tracker.db import is_postgres
 from tracker.models import Project
-from tracker.queries.filter import Period, ProjectFilter
+from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import apply_filter, project_period_columns, where_period
 from tracker.rules import days_late
 

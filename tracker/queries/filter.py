@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from tracker import vocab
@@ -115,13 +115,3 @@ class ProjectFilter:
         return not self.to_args() and not self.codes
 
 
-@dataclass(frozen=True)
-class Period:
-    """A date interval (the OGC `datetime` parameter); None at either end = unbounded.
-
-    A project's own period runs from its start (actual, else planned) to its end (actual,
-    else planned); a missing end is open. A project with neither date matches no period.
-    """
-
-    start: date | None = None
-    end: date | None = None

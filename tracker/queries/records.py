@@ -13,11 +13,11 @@ from sqlalchemy import LargeBinary, cast, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker import vocab
-from tracker.dates import iso_partial
+from tracker.dates import Period, iso_partial
 from tracker.db import is_postgres
 from tracker.gcpause import gc_paused
 from tracker.models import Project, ProjectProvince
-from tracker.queries.filter import Period, ProjectFilter
+from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import (
     apply_filter,
     iso_date_text,

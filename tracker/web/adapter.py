@@ -8,7 +8,7 @@ from flask import Response, current_app, render_template, request
 from tracker.api import http
 from tracker.i18n import current_lang
 from tracker.queries.features import FeatureCache
-from tracker.web import state
+from tracker.web.request import state
 
 FEATURE_CACHE = "tracker.feature_cache"
 

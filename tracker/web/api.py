@@ -8,8 +8,8 @@ from flask import Blueprint
 
 from tracker.api import v1 as api
 from tracker.exports import FORMATS
-from tracker.web import db_session
 from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
+from tracker.web.request import db_session
 
 bp = Blueprint("api", __name__, url_prefix=api.PREFIX)
 bp.record_once(lambda setup: install_feature_cache(setup.app))

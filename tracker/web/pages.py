@@ -40,8 +40,8 @@ from tracker.queries.select import (
     select_projects,
 )
 from tracker.rules import days_late, disbursement_rate
-from tracker.web import db_session, state, wants_json
 from tracker.web.helpers import filter_args, static_url, template_helpers
+from tracker.web.request import db_session, state, wants_json
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
 bp.app_context_processor(template_helpers)

@@ -1,0 +1,41 @@
+"""The one error renderer: typed errors raised anywhere become JSON or a friendly page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template
+from werkzeug.exceptions import HTTPException
+
+from tracker.errors import TrackerError
+from tracker.web.request import wants_json
+
+
+def _render_error(status: int, message: str, detail: str | None, extra: dict[str, Any]
+                  ) -> Any:
+    if wants_json():
+        body = {"error": message, "detail": detail, **extra}
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, detail=detail), status
+
+
+def _handle_tracker_error(exc: TrackerError) -> Any:
+    extra = {"parameter": exc.field} if exc.field else {}
+    return _render_error(exc.http_status, exc.message, exc.detail, extra)
+
+
+def _handle_http_error(exc: HTTPException) -> Any:
+    return _render_error(exc.code or 500, exc.name, exc.description, {})
+
+
+def _handle_unexpected(exc: Exception) -> Any:
+    current_app.logger.exception("unhandled error")
+    return _render_error(500, "Internal server error",
+                         "The error was logged; nothing was changed.", {})
+
+
+def install(app: Flask) -> None:
+    """Render every error, expected or not, in one place (never a stack trace to a user)."""
+    app.register_error_handler(TrackerError, _handle_tracker_error)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,37 @@
+"""Request plumbing every blueprint shares: the app's state, the request-owned session, and
+whether the client wants JSON."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from tracker.state import TrackerState
+
+
+def state() -> TrackerState:
+    st: TrackerState = current_app.extensions["tracker"]
+    return st
+
+
+def db_session() -> Session:
+    """The request's session: opened on first use, closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = state().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/ogc")) or request.path.endswith(
+            (".json", ".geojson")):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > \
+        request.accept_mimetypes["text/html"]
