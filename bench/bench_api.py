@@ -180,9 +180,11 @@ def export_timings(database_url: str) -> dict[str, float]:
 def populate(database_url: str, n: int) -> None:
     from bench.synthetic import populate as fill
     from tracker import create_app
+    from tracker.db import migrate
 
     app = create_app({"database_url": database_url})
     st = app.extensions["tracker"]
+    migrate(st.engine)
     with st.sessions() as s:
         fill(s, n)
     st.engine.dispose()

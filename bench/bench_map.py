@@ -103,12 +103,14 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
 def measure(n: int) -> dict[str, Any]:
     from bench.synthetic import populate
     from tracker import create_app
+    from tracker.db import migrate
 
     folder = Path(tempfile.mkdtemp(prefix=f"bench-map-{n}-"))
     try:
         app = create_app({"database_url": f"sqlite:///{folder / 'bench.db'}",
                           "instance_path": str(folder), "today": "2026-11-21",
                           "osm_tiles": False, "tiles_url": ""})
+        migrate(app.extensions["tracker"].engine)
         t0 = time.perf_counter()
         with app.extensions["tracker"].sessions() as session:
             populate(session, n)

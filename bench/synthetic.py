@@ -84,8 +84,10 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     args = parser.parse_args()
     from tracker import create_app
+    from tracker.db import migrate
 
     app = create_app({"database_url": args.database_url})
+    migrate(app.extensions["tracker"].engine)
     with app.extensions["tracker"].sessions() as s:
         populate(s, args.n)
     print(f"{args.n} synthetic projects written to {args.database_url}")

@@ -85,7 +85,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def app(db_url: str, tmp_path: Path):
     app = create_app({"database_url": db_url, "instance_path": str(tmp_path),
-                      "today": TODAY, "auto_migrate": False, "tiles_url": ""})
+                      "today": TODAY, "tiles_url": ""})
     app.config["TESTING"] = True
     yield app
     app.extensions["tracker"].engine.dispose()

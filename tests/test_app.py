@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 
+from tracker import create_app
 from tracker.config import REPO_ROOT, load_settings, setting_docs
 from tracker.db import alembic_config
 from tracker.state import HEAD_REVISION
@@ -73,3 +74,23 @@ def test_migration_0003_folds_existing_owners(tmp_path):
         folded = conn.execute(text("SELECT owner_search FROM projects")).scalar()
     assert folded == "ubnd tinh hau giang ban qlda my thuan"
     engine.dispose()
+
+
+def test_create_app_never_migrates_and_says_what_to_do(tmp_path: Path):
+    """A worker process starting on an unmigrated database answers 503 naming the command;
+    `tracker init-db` migrates; then the same process serves (several workers never race)."""
+    app = create_app({"database_url": f"sqlite:///{tmp_path}/new.db",
+                      "instance_path": str(tmp_path)})
+    st = app.extensions["tracker"]
+    from sqlalchemy import inspect
+    assert inspect(st.engine).get_table_names() == []
+    client = app.test_client()
+    r = client.get("/healthz")
+    assert r.status_code == 503 and "tracker init-db" in r.get_data(as_text=True)
+    assert client.get("/api/v1/projects").json["error"].startswith("the database schema")
+    runner = app.test_cli_runner()
+    seed = runner.invoke(args=["seed"])
+    assert seed.exit_code == 1 and "tracker init-db" in seed.output
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert client.get("/healthz").status_code == 200
+    st.engine.dispose()

@@ -90,6 +90,8 @@ def test_serve_answers_healthz_from_a_real_process(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_DATABASE_URL": ""}
+    subprocess.run([sys.executable, "-c", "from tracker.cli import main; main()", "init-db"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
     proc = subprocess.Popen([sys.executable, "-c", "from tracker.cli import main; main()",
                              "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -18,8 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = settings.secret_key
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True
     app.config["JSON_SORT_KEYS"] = False
-    state = TrackerState.build(settings, auto_migrate=bool((config or {}).get("auto_migrate",
-                                                                               True)))
+    state = TrackerState.build(settings)
     app.extensions["tracker"] = state
 
     from tracker.web import register

@@ -41,6 +41,10 @@ def _state() -> TrackerState:
 
 @contextmanager
 def _session() -> Iterator[Session]:
+    try:
+        _state().require_current_schema()
+    except TrackerError as exc:
+        raise click.ClickException(f"{exc.message} ({exc.detail})") from exc
     session = _state().sessions()
     try:
         yield session

@@ -39,3 +39,11 @@ class BadParameter(TrackerError):
 class NotFound(TrackerError):
     http_status = 404
     error = "not_found"
+
+
+class SchemaBehind(TrackerError):
+    """The database is not at the revision this code needs: `tracker init-db` migrates it.
+    No app process migrates on its own (several workers would race)."""
+
+    http_status = 503
+    error = "schema_behind"

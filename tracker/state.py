@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import checks
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory, migrate
+from tracker.db import make_engine, make_session_factory
+from tracker.errors import SchemaBehind
 
 HEAD_REVISION = "0003"
 
@@ -22,17 +23,39 @@ class TrackerState:
     engine: Engine
     sessions: sessionmaker[Session]
 
+    schema_checked: bool = False
+
     @classmethod
-    def build(cls, settings: Settings, auto_migrate: bool = True) -> TrackerState:
+    def build(cls, settings: Settings) -> TrackerState:
+        """Connect, never migrate: `tracker init-db` (and `make run`) migrate."""
         engine = make_engine(settings.resolved_database_url)
-        if auto_migrate and not schema_is_current(engine):
-            migrate(engine)
         sessions = make_session_factory(engine, settings.region_bbox)
         checks.install(sessions)
         return cls(settings, engine, sessions)
 
     def today(self) -> date:
         return date.fromisoformat(self.settings.today) if self.settings.today else date.today()
+
+
+    def require_current_schema(self) -> None:
+        """Raise SchemaBehind until the database is at HEAD_REVISION (checked until it is)."""
+        if self.schema_checked:
+            return
+        found = schema_revision(self.engine)
+        if found != HEAD_REVISION:
+            raise SchemaBehind(
+                f"the database schema is at revision {found or 'none'}, this version needs "
+                f"{HEAD_REVISION}", detail="run `tracker init-db` to migrate it")
+        self.schema_checked = True
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision, None when it was never migrated."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as conn:
+        found: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return found
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -22,7 +22,7 @@ _SERVER = textwrap.dedent("""
     from waitress.server import create_server
     from tracker import create_app
     app = create_app({"database_url": sys.argv[1], "today": sys.argv[2],
-                      "instance_path": sys.argv[3], "auto_migrate": False})
+                      "instance_path": sys.argv[3]})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     print(server.effective_port, flush=True)
     server.run()

@@ -68,7 +68,7 @@ def make_seeded_app(folder: Path, template: Path, **settings: Any) -> Any:
     db = folder / "tracker.db"
     shutil.copy(template, db)
     config = {"database_url": f"sqlite:///{db}", "instance_path": str(folder), "today": TODAY,
-              "auto_migrate": False, "tiles_url": "", "osm_tiles": False}
+              "tiles_url": "", "osm_tiles": False}
     config.update(settings)
     app = create_app(config)
     with app.extensions["tracker"].sessions() as s:

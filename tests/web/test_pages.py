@@ -396,7 +396,7 @@ def test_configured_tile_server_is_offered_first(seeded_app, tmp_path):
 
     url = seeded_app.extensions["tracker"].settings.database_url
     app = create_app({"database_url": url, "instance_path": str(tmp_path), "today": TODAY,
-                      "auto_migrate": False, "osm_tiles": False,
+                      "osm_tiles": False,
                       "tiles_url": "http://tiles.intranet.local/{z}/{x}/{y}.png"})
     try:
         html = app.test_client().get("/map").get_data(as_text=True)

@@ -8,12 +8,13 @@ from flask_bootstrap import Bootstrap5
 
 from tracker import i18n
 from tracker.web import api, assets, errors, ogcapi, pages
-from tracker.web.request import close_session
+from tracker.web.request import close_session, require_current_schema
 
 
 def register(app: Flask) -> None:
     Bootstrap5(app)
     i18n.init_app(app)
+    app.before_request(require_current_schema)
     app.teardown_appcontext(close_session)
     errors.install(app)
     app.register_blueprint(assets.bp)

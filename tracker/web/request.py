@@ -35,3 +35,8 @@ def wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > \
         request.accept_mimetypes["text/html"]
+
+
+def require_current_schema() -> None:
+    """Before every request: a clear 503 while the schema is behind (never a migration)."""
+    state().require_current_schema()
