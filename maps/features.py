@@ -22,6 +22,7 @@ import shapely
 
 from tracker import formatting
 from tracker.dates import display_partial
+from tracker.rules import disbursement_rate
 
 DECIMALS = 5
 SIMPLIFY_ABOVE = 2000
@@ -59,9 +60,9 @@ def planned_period(row: Any, lang: str) -> str:
 def disbursed_text(row: Any, lang: str) -> str:
     """'500 tỷ đồng (12,9 %)': the amount and its share of the total investment."""
     text = formatting.vnd(row.disbursed_vnd, lang)
-    if row.disbursed_vnd is not None and row.total_investment_vnd:
-        rate = 100.0 * row.disbursed_vnd / row.total_investment_vnd
-        text += f" ({formatting.percent(round(rate, 1), lang)})"
+    rate = disbursement_rate(row)
+    if rate is not None:
+        text += f" ({formatting.percent(rate, lang)})"
     return text
 
 

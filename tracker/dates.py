@@ -79,3 +79,9 @@ class Period:
 
     start: date | None = None
     end: date | None = None
+
+    def to_text(self) -> str:
+        """The OGC `datetime` text that parses back to this period."""
+        if self.start is not None and self.start == self.end:
+            return self.start.isoformat()
+        return "/".join(d.isoformat() if d else ".." for d in (self.start, self.end))

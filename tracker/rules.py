@@ -28,9 +28,19 @@ def is_closed(status: str | None) -> bool:
 
 def disbursement_rate(project: ProjectFacts) -> float | None:
     """Disbursed / total investment, in %; None when either is unknown or the total is 0."""
-    if project.disbursed_vnd is None or not project.total_investment_vnd:
+    return share_pct(project.disbursed_vnd, project.total_investment_vnd)
+
+
+def share_pct(part: float | None, whole: float | None) -> float | None:
+    """part / whole in % to one decimal; None when either is unknown or the whole is 0."""
+    if part is None or not whole:
         return None
-    return round(100.0 * project.disbursed_vnd / project.total_investment_vnd, 1)
+    return round(100.0 * part / whole, 1)
+
+
+def display_name(name_vi: str, name_en: str | None, lang: str) -> str:
+    """The name in the reader's language: English when asked and known, else Vietnamese."""
+    return name_en if lang == "en" and name_en else name_vi
 
 
 def days_late(project: ProjectFacts, today: date) -> int | None:

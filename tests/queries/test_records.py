@@ -77,10 +77,11 @@ def test_period_filter_uses_actual_then_planned_dates(seeded_app):
 
         for period in (Period(date(2026, 1, 1), date(2026, 12, 31)), Period(None, date(2013, 1, 1)),
                        Period(date(2027, 6, 1), None), Period(DAY, DAY)):
-            got = [r["code"] for r in select_records(s, ProjectFilter(), DAY,
-                                                      period=period).records]
+            f = ProjectFilter(period=period)
+            got = [r["code"] for r in select_records(s, f, DAY).records]
             assert got == expected(period)
-            assert selection_stats(s, ProjectFilter(), period).count == len(got)
+            assert selection_stats(s, f).count == len(got)
+            assert ProjectFilter.from_args(f.to_args()) == f
         assert expected(Period(date(2027, 6, 1), None))  # the seed has a project ending 2027
 
 

@@ -77,6 +77,9 @@ def _items_args(request: Request) -> dict[str, Any]:
     bbox = _ogc_bbox(request.args)
     if bbox:
         out["bbox"] = bbox
+    moment = single(request.args, "datetime")
+    if moment is not None:
+        out["datetime"] = moment
     return out
 
 
@@ -112,10 +115,10 @@ def _paging_links(request: Request, path: str, fmt: str, query: dict[str, Any], 
     return links
 
 
-def _paging(args: Any) -> tuple[int, int, Period | None]:
-    """limit, offset and datetime of an items request, each checked (400 naming it)."""
+def _paging(args: Any) -> tuple[int, int]:
+    """limit and offset of an items request, each checked (400 naming it)."""
     limit = parse_limit(args, OGC_DEFAULT_LIMIT, MAX_LIMIT) or OGC_DEFAULT_LIMIT
-    return limit, parse_offset(args), parse_datetime(args)
+    return limit, parse_offset(args)
 
 
 def items(session: Session, request: Request, cid: str,
@@ -128,11 +131,10 @@ def items(session: Session, request: Request, cid: str,
     check_known(args, ITEMS_PARAMS)
     _check_crs(args)
     fmt = negotiate(request)
-    limit, offset, period = _paging(args)
-    filter_args = _items_args(request)
-    f = ProjectFilter.from_args(filter_args)
-    stats = selection_stats(session, f, period)
-    query = {**f.to_args(), **({"datetime": single(args, "datetime")} if period else {})}
+    limit, offset = _paging(args)
+    f = ProjectFilter.from_args(_items_args(request))
+    stats = selection_stats(session, f)
+    query = f.to_args()
     path = f"{PREFIX}/collections/projects/items"
     etag = etag_for("items", fmt, html_version(request) if fmt == "html" else "",
                     request.base_url,
@@ -145,7 +147,7 @@ def items(session: Session, request: Request, cid: str,
     if fmt == "html":
         reply = cached(request, etag, lm, lambda: b"", HTML)
         if reply.status == 200:
-            rs = select_records(session, f, request.today, period=period, limit=limit,
+            rs = select_records(session, f, request.today, limit=limit,
                                 offset=offset, geometry=False)
             reply.template = "ogc/items.html"
             reply.context = {"collection": "projects", "records": rs.records,
@@ -158,7 +160,7 @@ def items(session: Session, request: Request, cid: str,
         return reply
 
     def build() -> bytes:
-        encoded = select_features(session, f, request.today, period=period, limit=limit,
+        encoded = select_features(session, f, request.today, limit=limit,
                                   offset=offset, cache=cache)
         return collection_bytes(encoded, {
             "numberMatched": stats.count, "numberReturned": len(encoded),
@@ -219,7 +221,8 @@ def _boundary_items(session: Session, request: Request) -> Reply:
     check_known(args, ("bbox", "limit", "offset", "datetime", "f", *CRS_PARAMS))
     _check_crs(args)
     fmt = negotiate(request)
-    limit, offset, period = _paging(args)
+    limit, offset = _paging(args)
+    period = parse_datetime(args)
     bbox_text = _ogc_bbox(args)
     area = box(*parse_bbox(bbox_text)) if bbox_text else None
     rows = [b for b in session.scalars(select(Boundary).order_by(Boundary.code))

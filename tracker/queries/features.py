@@ -16,7 +16,6 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from tracker.dates import Period
 from tracker.formats.geojson import encode_features
 from tracker.gcpause import gc_paused
 from tracker.queries.filter import ProjectFilter
@@ -78,32 +77,32 @@ _CHUNK = 5000  # codes per IN (...) list: well below SQLite's limit on bound par
 
 
 def select_features(session: Session, f: ProjectFilter, today: date, *,
-                    period: Period | None = None, limit: int | None = None, offset: int = 0,
+                    limit: int | None = None, offset: int = 0,
                     cache: FeatureCache | None = None) -> list[bytes]:
     """The selection as encoded GeoJSON features (sorted by code), reusing cached ones.
 
     Without a cache, or when most are missing, it is one select_records; otherwise only the
     projects whose cached feature is missing or stale are read and encoded."""
     with gc_paused:
-        return _select_features(session, f, today, period=period, limit=limit, offset=offset,
+        return _select_features(session, f, today, limit=limit, offset=offset,
                                 cache=cache)
 
 
 def _select_features(session: Session, f: ProjectFilter, today: date, *,
-                     period: Period | None, limit: int | None, offset: int,
+                     limit: int | None, offset: int,
                      cache: FeatureCache | None) -> list[bytes]:
 
     if cache is None:
-        return encode_features(select_records(session, f, today, period=period, limit=limit,
+        return encode_features(select_records(session, f, today, limit=limit,
                                               offset=offset, geojson=True))
-    keys = select_keys(session, f, period=period, limit=limit, offset=offset)
+    keys = select_keys(session, f, limit=limit, offset=offset)
     found = [cache.get((pid, stamp, today)) for pid, _code, stamp in keys]
     missing = [code for (_pid, code, _stamp), data in zip(keys, found, strict=True)
                if data is None]
     if not missing:
         return found  # type: ignore[return-value]
     if 2 * len(missing) > len(keys):
-        rs = select_records(session, f, today, period=period, limit=limit, offset=offset,
+        rs = select_records(session, f, today, limit=limit, offset=offset,
                             geojson=True)
         encoded = encode_features(rs)
         cache.put_many(((pid, stamp, today), data)

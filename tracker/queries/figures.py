@@ -12,11 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.dates import Period
 from tracker.db import is_postgres
 from tracker.models import Project
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.select import apply_filter, project_period_columns, where_period
+from tracker.queries.select import apply_filter, is_late, project_period_columns
 from tracker.rules import days_late
 
 
@@ -52,9 +51,8 @@ def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
         return {row[0]: _group(row[1:]) for row in session.execute(stmt)}
 
     total = totals(session, f)
-    late_stmt = apply_filter(select(Project), f, postgres).where(
-        Project.planned_end < today, Project.status.not_in(("completed", "cancelled"))
-    ).order_by(Project.planned_end, Project.code)
+    late_stmt = apply_filter(select(Project), f, postgres).where(is_late(today)).order_by(
+        Project.planned_end, Project.code)
     late = [(p, days_late(p, today) or 0) for p in session.scalars(late_stmt)]
     no_geom = session.scalar(apply_filter(select(func.count(Project.id)), f, postgres).where(
         Project.geometry.is_(None))) or 0
@@ -115,12 +113,12 @@ class SelectionStats:
         return f"{self.count}:{stamp}:{self.id_sum}"
 
 
-def selection_stats(session: Session, f: ProjectFilter, period: Period | None = None
+def selection_stats(session: Session, f: ProjectFilter
                     ) -> SelectionStats:
     """Count, latest update and id checksum of the selection, in one small query."""
     stmt = select(func.count(Project.id), func.max(Project.updated_at),
                   func.coalesce(func.sum(Project.id), 0))
-    stmt = where_period(apply_filter(stmt, f, is_postgres(session)), period)
+    stmt = apply_filter(stmt, f, is_postgres(session))
     row = session.execute(stmt).one()
     return SelectionStats(int(row[0]), row[1], int(row[2]))
 

@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from tracker import vocab
+from tracker.dates import Period
 from tracker.errors import BadParameter
+from tracker.params import parse_datetime
 
 
 def _multi(args: Mapping[str, Any], name: str) -> list[str]:
@@ -66,6 +68,7 @@ class ProjectFilter:
     q: str = ""
     bbox: tuple[float, float, float, float] | None = None
     updated_since: datetime | None = None
+    period: Period | None = None  # OGC `datetime`: the project's own period meets it
     codes: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -93,6 +96,7 @@ class ProjectFilter:
             q=str(args.get("q") or "").strip(),
             bbox=parse_bbox(str(bbox)) if bbox else None,
             updated_since=updated_since,
+            period=parse_datetime(args),
         )
 
     def to_args(self) -> dict[str, str]:
@@ -109,6 +113,8 @@ class ProjectFilter:
             out["bbox"] = ",".join(f"{v:g}" for v in self.bbox)
         if self.updated_since:
             out["updated_since"] = self.updated_since.isoformat()
+        if self.period:
+            out["datetime"] = self.period.to_text()
         return out
 
     def is_empty(self) -> bool:

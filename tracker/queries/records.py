@@ -13,7 +13,7 @@ from sqlalchemy import LargeBinary, cast, func, null, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker import vocab
-from tracker.dates import Period, iso_partial
+from tracker.dates import iso_partial
 from tracker.db import is_postgres
 from tracker.gcpause import gc_paused
 from tracker.models import Project, ProjectProvince
@@ -23,7 +23,6 @@ from tracker.queries.select import (
     iso_date_text,
     order_clauses,
     timestamp_text,
-    where_period,
 )
 from tracker.rules import days_late, disbursement_rate
 
@@ -106,17 +105,17 @@ def _partial(text: str | None, precision: str | None) -> str | None:
 
 
 def select_records(session: Session, f: ProjectFilter, today: date, *,
-                   period: Period | None = None, limit: int | None = None, offset: int = 0,
+                   limit: int | None = None, offset: int = 0,
                    geometry: bool = True, geojson: bool = False) -> RecordSet:
     """The selection as project_record dicts (sorted by code), with WKB and bounding boxes;
     with `geojson`, the stored GeoJSON geometry text instead of the WKB."""
     with gc_paused:
-        return _select_records(session, f, today, period=period, limit=limit, offset=offset,
+        return _select_records(session, f, today, limit=limit, offset=offset,
                                geometry=geometry, geojson=geojson)
 
 
 def _select_records(session: Session, f: ProjectFilter, today: date, *,
-                    period: Period | None, limit: int | None, offset: int,
+                    limit: int | None, offset: int,
                     geometry: bool, geojson: bool = False) -> RecordSet:
     postgres = is_postgres(session)
     p = Project
@@ -132,7 +131,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
         _geojson_bytes_column(postgres) if geojson
         else (_wkb_column(postgres) if geometry else null()),
     ]
-    stmt = where_period(apply_filter(select(*columns), f, postgres), period)
+    stmt = apply_filter(select(*columns), f, postgres)
     stmt = stmt.order_by(*order_clauses("code", False)).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -145,7 +144,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
         if len(rows) <= 2000:
             which: Any = pp.project_id.in_([r[0] for r in rows])
         else:
-            ids = where_period(apply_filter(select(p.id), f, postgres), period)
+            ids = apply_filter(select(p.id), f, postgres)
             which = pp.project_id.in_(ids)
         for pid, province in conn.execute(
                 select(pp.project_id, pp.province).where(which).order_by(pp.project_id,

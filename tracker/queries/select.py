@@ -58,7 +58,27 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
         stmt = stmt.where(Project.updated_at >= f.updated_since)
     if f.codes:
         stmt = stmt.where(Project.code.in_(f.codes))
-    return stmt
+    return where_period(stmt, f.period)
+
+
+# ------------------------------------------------ SQL twins of tracker.rules (pinned equal by
+# tests/queries/test_rule_twins.py on both databases)
+
+def is_late(today: date) -> Any:
+    """rules.days_late(p, today) is not None, in SQL."""
+    return and_(Project.planned_end < today, Project.status.not_in(CLOSED))
+
+
+def disbursement_rate_sql() -> Any:
+    """rules.disbursement_rate, in SQL (unrounded: it orders, it is not shown)."""
+    return 100.0 * Project.disbursed_vnd / func.nullif(Project.total_investment_vnd, 0)
+
+
+def display_name_sql(lang: str) -> Any:
+    """rules.display_name, in SQL (an empty English name counts as missing)."""
+    if lang != "en":
+        return Project.name_vi
+    return func.coalesce(func.nullif(Project.name_en, ""), Project.name_vi)
 
 
 def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = "vi"
@@ -72,22 +92,20 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
     column: Any
     if sort == "late":
         # days late grow as the planned end gets older: "most late first" is the oldest end
-        column = case((and_(Project.planned_end < (today or date.today()),
-                            Project.status.not_in(CLOSED)), Project.planned_end), else_=None)
+        column = case((is_late(today or date.today()), Project.planned_end), else_=None)
         desc = not desc
     elif sort == "status":
         column = case(_STATUS_ORDER, value=Project.status, else_=len(_STATUS_ORDER) + 1)
     elif sort == "kind":
         column = case(_KIND_ORDER, value=Project.kind, else_=len(_KIND_ORDER) + 1)
-    elif sort == "name" and lang == "en":
-        column = func.coalesce(Project.name_en, Project.name_vi)
+    elif sort == "name":
+        column = display_name_sql(lang)
     else:
         column = {
-            "code": Project.code, "name": Project.name_vi, "progress": Project.progress_pct,
+            "code": Project.code, "progress": Project.progress_pct,
             "length": Project.length_km, "investment": Project.total_investment_vnd,
             "disbursed": Project.disbursed_vnd,
-            "disbursement": Project.disbursed_vnd * 1.0
-            / func.nullif(Project.total_investment_vnd, 0),
+            "disbursement": disbursement_rate_sql(),
             "planned_end": Project.planned_end, "updated": Project.updated_at,
         }[sort]
     primary = column.desc().nulls_last() if desc else column.asc().nulls_last()
@@ -161,15 +179,14 @@ def where_period(stmt: Select[Any], period: Period | None) -> Select[Any]:
     return stmt
 
 
-def select_keys(session: Session, f: ProjectFilter, *, period: Period | None = None,
+def select_keys(session: Session, f: ProjectFilter, *,
                 limit: int | None = None, offset: int = 0) -> list[tuple[int, str, str]]:
     """(id, code, updated_at) of the selection, in the order of select_records: what a cached
     representation of each project is checked against."""
     p = Project
     postgres = is_postgres(session)
-    stmt = where_period(apply_filter(select(p.id, p.code, timestamp_text(p.updated_at,
-                                                                           postgres)),
-                                      f, postgres), period)
+    stmt = apply_filter(select(p.id, p.code, timestamp_text(p.updated_at, postgres)), f,
+                        postgres)
     stmt = stmt.order_by(*order_clauses("code", False)).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)

@@ -17,6 +17,7 @@ from tracker import formatting, vocab
 from tracker.dates import display_partial
 from tracker.i18n import current_lang
 from tracker.queries.filter import ProjectFilter
+from tracker.rules import display_name
 
 
 def lang_url(lang: str) -> str:
@@ -98,6 +99,7 @@ def template_helpers() -> dict[str, Any]:
         "funding_label": _label(vocab.FUNDING_SOURCES),
         "field_label": _label(vocab.COOPERATION_FIELDS),
         "static_url": static_url,
+        "display_name": lambda item: display_name(item.name_vi, item.name_en, current_lang()),
     }
 
 

@@ -39,7 +39,7 @@ from tracker.queries.select import (
     map_rows,
     select_projects,
 )
-from tracker.rules import days_late, disbursement_rate
+from tracker.rules import days_late, disbursement_rate, display_name
 from tracker.web.helpers import filter_args, static_url, template_helpers
 from tracker.web.request import db_session, state, wants_json
 
@@ -109,7 +109,7 @@ def _boundaries() -> dict[str, Any] | None:
     lang = current_lang()
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": b.code, "geometry": geometry_geojson(b.geometry),
-         "properties": {"name": b.name_en if lang == "en" and b.name_en else b.name_vi}}
+         "properties": {"name": display_name(b.name_vi, b.name_en, lang)}}
         for b in rows]}
 
 
@@ -135,7 +135,7 @@ def table_row(p: Project, today: date) -> dict[str, Any]:
     lang = current_lang()
     return {
         "code": p.code,
-        "name": p.name_en if lang == "en" and p.name_en else p.name_vi,
+        "name": display_name(p.name_vi, p.name_en, lang),
         "kind": p.kind,
         "status": p.status,
         "progress_pct": p.progress_pct,
@@ -301,7 +301,7 @@ def project(code: str) -> str:
         "project.html", p=p, parts=parts, history=history, today=today,
         days_late=days_late(p, today), rate=disbursement_rate(p),
         funding_total=sum(funded) if funded else None,
-        name=p.name_en if current_lang() == "en" and p.name_en else p.name_vi,
+        name=display_name(p.name_vi, p.name_en, current_lang()),
         other_name=p.name_vi if current_lang() == "en" else p.name_en,
         description=(p.description_en or p.description_vi) if current_lang() == "en"
         else (p.description_vi or p.description_en))
