@@ -74,15 +74,18 @@ def render(fmt: str, records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
 
 def export_selection(session: Any, f: Any, fmt: str, today: date, *, crs: str | None = None,
                      limit: int | None = None, offset: int = 0, cache: Any = None,
-                     info: Sequence[tuple[str, Any]] = ()) -> tuple[bytes, int]:
+                     info: Sequence[tuple[str, Any]] = (), sort: str = "code",
+                     desc: bool = False, lang: str = "vi") -> tuple[bytes, int]:
     """The file of format `fmt` for a ProjectFilter, and how many projects it holds: the one
-    path behind `/api/v1/projects.<fmt>` and `tracker export`. GeoJSON splices the stored
-    geometry text (through the feature cache when given); other formats read WKB."""
-
+    path behind `/api/v1/projects.<fmt>`, `tracker export` and the pages' twins (which keep
+    the table's order). GeoJSON splices the stored geometry text (through the feature cache
+    when given); other formats read WKB."""
+    order: dict[str, Any] = {"sort": sort, "desc": desc, "lang": lang}
     if fmt == "geojson":
-        encoded = select_features(session, f, today, limit=limit, offset=offset, cache=cache)
+        encoded = select_features(session, f, today, limit=limit, offset=offset, cache=cache,
+                                  **order)
         return collection_bytes(encoded), len(encoded)
-    rs = select_records(session, f, today, limit=limit, offset=offset)
+    rs = select_records(session, f, today, limit=limit, offset=offset, **order)
     lines = [("Xuất ngày / exported on", today.isoformat()),
              ("Số dự án / projects", len(rs.records)), *info]
     return render(fmt, rs.records, rs.wkb, today=today, crs=crs, info=lines), len(rs.records)

@@ -42,16 +42,24 @@ def check_known(args: Mapping[str, Any], allowed: Iterable[str]) -> None:
                            field=unknown[0])
 
 
+def values(args: Mapping[str, Any], name: str) -> list[Any]:
+    """Every value given for `name`: the one accessor for werkzeug's MultiDict (repeated
+    parameters), a plain dict (CLI options, tests) and our Request's args."""
+    getlist = getattr(args, "getlist", None)
+    if getlist is not None:
+        return list(getlist(name))
+    return [args[name]] if name in args else []
+
+
 def single(args: Mapping[str, Any], name: str) -> str | None:
     """The value of a parameter that may be given once (None when absent or empty)."""
-    getlist = getattr(args, "getlist", None)
-    values = getlist(name) if getlist else ([args[name]] if name in args else [])
-    if len(values) > 1:
-        raise BadParameter(f"{name} is given {len(values)} times", detail="give it once",
+    given = values(args, name)
+    if len(given) > 1:
+        raise BadParameter(f"{name} is given {len(given)} times", detail="give it once",
                            field=name)
-    if not values:
+    if not given:
         return None
-    text = str(values[0]).strip()
+    text = str(given[0]).strip()
     return text or None
 
 

@@ -228,13 +228,18 @@ def test_csv_and_geojson_twins_follow_the_table(seeded_app, client):
         assert response.status_code == 200
         assert response.mimetype == "text/csv"
         assert "attachment" in response.headers["Content-Disposition"]
-        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        text = response.data.decode("utf-8")
+        assert text.startswith("\ufeff"), "Excel needs the BOM to read Vietnamese"
+        rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
         assert [r["code"] for r in rows] == table, args
+        api = client.get(f"/api/v1/projects.csv?{args.replace('&sort=length&desc=1', '')}")
+        assert sorted(rows, key=lambda r: r["code"]) == list(csv.DictReader(io.StringIO(
+            api.data.decode("utf-8").lstrip("\ufeff")))), "one CSV dialect for both"
         gj = client.get(f"/projects.geojson?{args}")
         assert gj.mimetype == "application/geo+json"
         assert [f["id"] for f in orjson.loads(gj.data)["features"]] == table, args
-    header = client.get("/projects.csv").get_data(as_text=True).splitlines()[0]
-    assert header.split(",") == list(RECORD_FIELDS)
+    header = client.get("/projects.csv").data.decode("utf-8").lstrip("\ufeff").splitlines()[0]
+    assert header.split(",") == [*RECORD_FIELDS, "WKT"]
 
 
 def test_pages_link_to_exports_of_the_same_selection(seeded_app, client):

@@ -195,3 +195,46 @@ def vary(headers: dict[str, str], *names: str) -> None:
         if name not in present:
             present.append(name)
     headers["Vary"] = ", ".join(present)
+
+
+def negotiate_format(accept: str, default: str) -> str:
+    """'json' or 'html' from an Accept header: the kind with the highest q wins, a tie or a
+    header naming neither (*/*) gives `default`. A malformed q counts as 0, never an error."""
+    best: dict[str, float] = {}
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            name, _, value = p.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.strip().lower()
+        kind = "html" if media in ("text/html", "application/xhtml+xml") else \
+            "json" if "json" in media else None
+        if kind and q > best.get(kind, 0.0):
+            best[kind] = q
+    if not best or best.get("json", 0.0) == best.get("html", 0.0):
+        return default
+    return max(best, key=lambda k: best[k])
+
+
+def next_prev_links(request: Request, path: str, query: dict[str, Any], limit: int,
+                    offset: int, matched: int, media: str) -> list[dict[str, str]]:
+    """The next and previous page of a paged list (API and OGC API alike); the first page's
+    link carries no offset."""
+
+    def href(off: int) -> str:
+        page = {**query, "limit": limit, **({"offset": off} if off else {})}
+        return request.url(path, urlencode(page, doseq=True))
+
+    links = []
+    if offset + limit < matched:
+        links.append({"href": href(offset + limit), "rel": "next", "type": media,
+                      "title": "Next page"})
+    if offset > 0:
+        links.append({"href": href(max(0, offset - limit)), "rel": "prev", "type": media,
+                      "title": "Previous page"})
+    return links

@@ -30,6 +30,7 @@ from tracker.api.http import (
     etag_for,
     html_version,
     last_modified_for,
+    negotiate_format,
 )
 from tracker.errors import NotFound
 from tracker.fields import FIELDS
@@ -86,23 +87,7 @@ def negotiate(request: Request) -> str:
     if f is not None:
         return f
     accept = {k.lower(): v for k, v in request.headers.items()}.get("accept", "")
-    best, best_q = "json", 0.0
-    for part in accept.split(","):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        for p in params.split(";"):
-            name, _, value = p.strip().partition("=")
-            if name == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.strip().lower()
-        kind = "html" if media in ("text/html", "application/xhtml+xml") else \
-            "json" if "json" in media else None
-        if kind and q > best_q:
-            best, best_q = kind, q
-    return best
+    return negotiate_format(accept, "json")
 
 
 def link(request: Request, path: str, rel: str, media: str, title: str = "",

@@ -21,6 +21,7 @@ from tracker.api.http import (
     etag_for,
     html_version,
     last_modified_for,
+    next_prev_links,
 )
 from tracker.api.ogc import (
     COLLECTIONS,
@@ -48,6 +49,7 @@ from tracker.params import (
     parse_limit,
     parse_offset,
     single,
+    values,
 )
 from tracker.queries.features import FeatureCache, select_features
 from tracker.queries.figures import selection_stats
@@ -67,13 +69,11 @@ def _ogc_bbox(args: Any) -> str | None:
 
 
 def _items_args(request: Request) -> dict[str, Any]:
-    getlist = getattr(request.args, "getlist", None)
     out: dict[str, Any] = {}
     for name in PROPERTY_FILTERS:
-        values = getlist(name) if getlist else (
-            [request.args[name]] if name in request.args else [])
-        if values:
-            out[name] = values if name in ("status", "kind", "province") else values[-1]
+        given = values(request.args, name)
+        if given:
+            out[name] = given if name in ("status", "kind", "province") else given[-1]
     bbox = _ogc_bbox(request.args)
     if bbox:
         out["bbox"] = bbox
@@ -105,13 +105,7 @@ def _paging_links(request: Request, path: str, fmt: str, query: dict[str, Any], 
                                 {**query, "limit": limit, "offset": offset})
     media = json_type if fmt == "json" else "text/html"
     f = "json" if fmt == "json" else "html"
-    if offset + limit < matched:
-        links.append(link(request, path, "next", media, "Next page",
-                           {**query, "limit": limit, "offset": offset + limit, "f": f}))
-    if offset > 0:
-        links.append(link(request, path, "prev", media, "Previous page",
-                           {**query, "limit": limit, "offset": max(0, offset - limit),
-                            "f": f}))
+    links += next_prev_links(request, path, {**query, "f": f}, limit, offset, matched, media)
     return links
 
 

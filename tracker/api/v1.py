@@ -24,6 +24,7 @@ from tracker.api.http import (
     etag_for,
     html_version,
     last_modified_for,
+    next_prev_links,
 )
 from tracker.api.openapi import document
 from tracker.errors import BadParameter, NotFound
@@ -59,11 +60,7 @@ def _page_links(request: Request, path: str, f: ProjectFilter, limit: int, offse
         return request.url(path, _query({**base, "limit": limit, "offset": off or None}))
 
     links = [{"rel": "self", "href": href(offset), "type": media_type}]
-    if offset + limit < total:
-        links.append({"rel": "next", "href": href(offset + limit), "type": media_type})
-    if offset > 0:
-        links.append({"rel": "prev", "href": href(max(0, offset - limit)), "type": media_type})
-    return links
+    return links + next_prev_links(request, path, base, limit, offset, total, media_type)
 
 
 # --------------------------------------------------------------------------- projects

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -78,24 +79,27 @@ _CHUNK = 5000  # codes per IN (...) list: well below SQLite's limit on bound par
 
 def select_features(session: Session, f: ProjectFilter, today: date, *,
                     limit: int | None = None, offset: int = 0,
-                    cache: FeatureCache | None = None) -> list[bytes]:
-    """The selection as encoded GeoJSON features (sorted by code), reusing cached ones.
+                    cache: FeatureCache | None = None, sort: str = "code", desc: bool = False,
+                    lang: str = "vi") -> list[bytes]:
+    """The selection as encoded GeoJSON features (in the order of select_records for the
+    same sort), reusing cached ones.
 
     Without a cache, or when most are missing, it is one select_records; otherwise only the
     projects whose cached feature is missing or stale are read and encoded."""
     with gc_paused:
+        order: dict[str, Any] = {"sort": sort, "desc": desc, "lang": lang}
         return _select_features(session, f, today, limit=limit, offset=offset,
-                                cache=cache)
+                                cache=cache, order=order)
 
 
 def _select_features(session: Session, f: ProjectFilter, today: date, *,
                      limit: int | None, offset: int,
-                     cache: FeatureCache | None) -> list[bytes]:
+                     cache: FeatureCache | None, order: dict[str, Any]) -> list[bytes]:
 
     if cache is None:
         return encode_features(select_records(session, f, today, limit=limit,
-                                              offset=offset, geojson=True))
-    keys = select_keys(session, f, limit=limit, offset=offset)
+                                              offset=offset, geojson=True, **order))
+    keys = select_keys(session, f, limit=limit, offset=offset, today=today, **order)
     found = [cache.get((pid, stamp, today)) for pid, _code, stamp in keys]
     missing = [code for (_pid, code, _stamp), data in zip(keys, found, strict=True)
                if data is None]
@@ -103,7 +107,7 @@ def _select_features(session: Session, f: ProjectFilter, today: date, *,
         return found  # type: ignore[return-value]
     if 2 * len(missing) > len(keys):
         rs = select_records(session, f, today, limit=limit, offset=offset,
-                            geojson=True)
+                            geojson=True, **order)
         encoded = encode_features(rs)
         cache.put_many(((pid, stamp, today), data)
                        for (pid, stamp), data in zip(rs.keys, encoded, strict=True))

@@ -13,15 +13,13 @@ from typing import Any
 from tracker import vocab
 from tracker.dates import Period
 from tracker.errors import BadParameter
-from tracker.params import parse_datetime
+from tracker.params import parse_datetime, values
 
 
 def _multi(args: Mapping[str, Any], name: str) -> list[str]:
     """Values of a parameter given repeatedly (?status=a&status=b) or comma-separated."""
-    getlist = getattr(args, "getlist", None)
-    raw = getlist(name) if getlist else ([args[name]] if name in args else [])
     out: list[str] = []
-    for item in raw:
+    for item in values(args, name):
         if isinstance(item, list | tuple):
             out.extend(str(x) for x in item)
         else:

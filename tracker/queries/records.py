@@ -106,17 +106,20 @@ def _partial(text: str | None, precision: str | None) -> str | None:
 
 def select_records(session: Session, f: ProjectFilter, today: date, *,
                    limit: int | None = None, offset: int = 0,
-                   geometry: bool = True, geojson: bool = False) -> RecordSet:
-    """The selection as project_record dicts (sorted by code), with WKB and bounding boxes;
-    with `geojson`, the stored GeoJSON geometry text instead of the WKB."""
+                   geometry: bool = True, geojson: bool = False, sort: str = "code",
+                   desc: bool = False, lang: str = "vi") -> RecordSet:
+    """The selection as project_record dicts (in the table's order for `sort`, by code by
+    default), with WKB and bounding boxes; with `geojson`, the stored GeoJSON geometry text
+    instead of the WKB."""
     with gc_paused:
         return _select_records(session, f, today, limit=limit, offset=offset,
-                               geometry=geometry, geojson=geojson)
+                               geometry=geometry, geojson=geojson,
+                               order=order_clauses(sort, desc, today, lang))
 
 
 def _select_records(session: Session, f: ProjectFilter, today: date, *,
                     limit: int | None, offset: int,
-                    geometry: bool, geojson: bool = False) -> RecordSet:
+                    geometry: bool, geojson: bool, order: list[Any]) -> RecordSet:
     postgres = is_postgres(session)
     p = Project
     columns: list[Any] = [
@@ -132,7 +135,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
         else (_wkb_column(postgres) if geometry else null()),
     ]
     stmt = apply_filter(select(*columns), f, postgres)
-    stmt = stmt.order_by(*order_clauses("code", False)).offset(offset)
+    stmt = stmt.order_by(*order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     conn = session.connection()  # Core execution: plain tuples, no ORM row processing

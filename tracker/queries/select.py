@@ -180,14 +180,16 @@ def where_period(stmt: Select[Any], period: Period | None) -> Select[Any]:
 
 
 def select_keys(session: Session, f: ProjectFilter, *,
-                limit: int | None = None, offset: int = 0) -> list[tuple[int, str, str]]:
+                limit: int | None = None, offset: int = 0, sort: str = "code",
+                desc: bool = False, today: date | None = None, lang: str = "vi"
+                ) -> list[tuple[int, str, str]]:
     """(id, code, updated_at) of the selection, in the order of select_records: what a cached
     representation of each project is checked against."""
     p = Project
     postgres = is_postgres(session)
     stmt = apply_filter(select(p.id, p.code, timestamp_text(p.updated_at, postgres)), f,
                         postgres)
-    stmt = stmt.order_by(*order_clauses("code", False)).offset(offset)
+    stmt = stmt.order_by(*order_clauses(sort, desc, today, lang)).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [tuple(r) for r in session.connection().execute(stmt).all()]  # type: ignore[misc]

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
-from tracker.errors import TrackerError
+from tracker.errors import BadParameter, TrackerError
+from tracker.i18n import gettext
 from tracker.web.request import wants_json
 
 
@@ -20,6 +21,12 @@ def _render_error(status: int, message: str, detail: str | None, extra: dict[str
 
 
 def _handle_tracker_error(exc: TrackerError) -> Any:
+    """JSON names the parameter; a page names it in the reader's language, the technical
+    message below it."""
+    if isinstance(exc, BadParameter) and exc.field and not wants_json():
+        detail = exc.message + (f" ({exc.detail})" if exc.detail else "")
+        return _render_error(exc.http_status, gettext("error.parameter", name=exc.field),
+                             detail, {})
     extra = {"parameter": exc.field} if exc.field else {}
     return _render_error(exc.http_status, exc.message, exc.detail, extra)
 

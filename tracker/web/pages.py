@@ -21,16 +21,14 @@ from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_p
 from tracker import vocab
 from tracker.dates import display_partial
 from tracker.errors import BadParameter, NotFound
-from tracker.exports import project_features, to_geojson
+from tracker.exports import MEDIA_TYPES, export_filename, export_selection, project_features
 from tracker.formats.geojson import geometry_geojson
-from tracker.formats.tables import records_to_csv
 from tracker.gcpause import gc_paused
 from tracker.i18n import current_lang, gettext
 from tracker.models import Project
 from tracker.queries import figures
 from tracker.queries.figures import selection_stats, summary
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.records import project_record
 from tracker.queries.select import (
     TABLE_SORTS,
     boundaries,
@@ -40,8 +38,9 @@ from tracker.queries.select import (
     select_projects,
 )
 from tracker.rules import days_late, disbursement_rate, display_name
+from tracker.web.adapter import feature_cache
 from tracker.web.helpers import filter_args, static_url, template_helpers
-from tracker.web.request import db_session, state, wants_json
+from tracker.web.request import db_session, state
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
 bp.app_context_processor(template_helpers)
@@ -149,29 +148,12 @@ def table_row(p: Project, today: date) -> dict[str, Any]:
     }
 
 
-def _csv_response(text: str, filename: str) -> Response:
-    return Response(text, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 def _geojson_response(body: bytes, filename: str | None = None) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
     return Response(body, mimetype="application/geo+json", headers=headers)
 
 
 # --------------------------------------------------------------------------- views
-
-@bp.errorhandler(BadParameter)
-def _bad_parameter(exc: BadParameter) -> Any:
-    """A bad query parameter: a page says which one in the reader's language (the technical
-    detail below it); the JSON endpoints answer as the API does."""
-    if wants_json():
-        return jsonify(exc.to_dict()), exc.http_status
-    message = gettext("error.parameter", name=exc.field) if exc.field else exc.message
-    detail = exc.message + (f" ({exc.detail})" if exc.detail else "")
-    return render_template("error.html", status=exc.http_status, message=message,
-                           detail=detail), exc.http_status
-
 
 @bp.route("/healthz")
 def healthz() -> Any:
@@ -259,23 +241,25 @@ def table() -> str:
                            today=today)
 
 
-def _export_selection() -> list[Project]:
+def _table_twin(fmt: str) -> Response:
+    """The table's selection, in the table's order, as the API's file (one dialect)."""
     sort, desc = _sort()
-    return select_projects(db_session(), _filter(), sort=sort, desc=desc,
-                                   today=state().today(), lang=current_lang())
+    today = state().today()
+    body, _count = export_selection(db_session(), _filter(), fmt, today, sort=sort, desc=desc,
+                                    lang=current_lang(), cache=feature_cache())
+    filename = export_filename(fmt, today)
+    return Response(body, mimetype=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/projects.csv")
 def table_csv() -> Response:
-    today = state().today()
-    records = [project_record(p, today) for p in _export_selection()]
-    return _csv_response(records_to_csv(records), "projects.csv")
+    return _table_twin("csv")
 
 
 @bp.route("/projects.geojson")
 def table_geojson() -> Response:
-    return _geojson_response(to_geojson(_export_selection(), state().today()),
-                             "projects.geojson")
+    return _table_twin("geojson")
 
 
 def _project_or_404(code: str) -> Project:

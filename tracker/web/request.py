@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
+from tracker.api.http import negotiate_format
 from tracker.state import TrackerState
 
 
@@ -32,9 +33,7 @@ def wants_json() -> bool:
     if request.path.startswith(("/api/", "/ogc")) or request.path.endswith(
             (".json", ".geojson")):
         return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > \
-        request.accept_mimetypes["text/html"]
+    return negotiate_format(request.headers.get("Accept", ""), "html") == "json"
 
 
 def require_current_schema() -> None:
