@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -24,7 +24,7 @@ from maps.features import map_features, map_features_chunks, popup_properties
 from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
 from maps.styles import status_styles
 
-from .. import formatting, queries, vocab
+from .. import formatting, params, queries, vocab
 from ..dates import display_partial
 from ..errors import BadParameter, NotFound
 from ..exports import geometry_geojson, project_features, records_to_csv, to_geojson
@@ -32,6 +32,7 @@ from ..i18n import current_lang, gettext
 from ..models import Project
 from ..queries import ProjectFilter, count_projects, project_record
 from ..rows import gc_paused, selection_stats
+from ..urls import safe_http_url
 from . import db_session, state, wants_json
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,11 +61,7 @@ def _flag(name: str) -> bool:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1").strip() or "1"
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadParameter("page must be a whole number from 1", detail=f"got {raw!r}",
-                           field="page")
-    return int(raw)
+    return params.parse_page(request.args)
 
 
 def _sort() -> tuple[str, bool]:
@@ -85,10 +82,8 @@ def lang_url(lang: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) links are rendered as links (never javascript: or data:)."""
-    if not url:
-        return None
-    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+    """Only http(s) links with a host are rendered as links (never javascript: or data:)."""
+    return safe_http_url(url)
 
 
 def filter_args(f: ProjectFilter, **extra: Any) -> dict[str, Any]:
