@@ -303,21 +303,34 @@ def test_cors_origins_narrow_who_may_read(make, url):
         assert "Access-Control-Allow-Credentials" not in r.headers
 
 
-def test_a_default_secret_key_is_warned_about_outside_development(db_url, tmp_path, caplog,
-                                                                  monkeypatch):
+def secret_warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if "TRACKER_SECRET_KEY" in r.getMessage()
+            and r.levelno == logging.WARNING]
+
+
+def test_a_default_secret_key_is_warned_about_once_outside_development(
+        db_url, tmp_path, caplog, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     config = {"database_url": db_url, "instance_path": str(tmp_path), "auto_migrate": False}
     apps = []
     with caplog.at_level(logging.WARNING, logger="tracker"):
         apps.append(create_app({**config, "secret_key": DEFAULT_SECRET_KEY}))
-    warned = [r for r in caplog.records if "TRACKER_SECRET_KEY" in r.getMessage()]
-    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
+        assert not secret_warnings(caplog)  # building the app (any CLI command) is quiet
+        client = apps[-1].test_client()
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz").status_code == 200
+    assert len(secret_warnings(caplog)) == 1
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="tracker"):
         apps.append(create_app({**config, "secret_key": "a-real-secret"}))
+        testing = create_app({**config, "secret_key": DEFAULT_SECRET_KEY})
+        testing.config["TESTING"] = True
+        apps.append(testing)
         monkeypatch.setenv("FLASK_DEBUG", "1")
         apps.append(create_app({**config, "secret_key": DEFAULT_SECRET_KEY}))
-    assert not [r for r in caplog.records if "TRACKER_SECRET_KEY" in r.getMessage()]
+        for app in apps[1:]:
+            assert app.test_client().get("/healthz").status_code == 200
+    assert not secret_warnings(caplog)
     for app in apps:
         app.extensions["tracker"].engine.dispose()
 
@@ -329,14 +342,17 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_does_not_log_waitress_queue_depth_under_a_burst(sqlite_template, tmp_path):
+def test_serve_warns_of_the_default_key_once_and_not_of_queue_depth(sqlite_template, tmp_path):
     """One worker thread and 40 simultaneous requests: every request waits in the queue,
-    which waitress reports at WARNING each time unless `tracker serve` quiets it."""
+    which waitress reports at WARNING each time unless `tracker serve` quiets it. The default
+    secret key is warned about once, at start-up."""
     db = tmp_path / "tracker.db"
     shutil.copy(sqlite_template, db)
     port = _free_port()
     env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{db}",
-           "TRACKER_INSTANCE_PATH": str(tmp_path), "TRACKER_SECRET_KEY": "serve-test"}
+           "TRACKER_INSTANCE_PATH": str(tmp_path)}
+    env.pop("TRACKER_SECRET_KEY", None)
+    env.pop("FLASK_DEBUG", None)
     command = "import sys; from tracker.cli import main; sys.argv[0] = 'tracker'; main()"
     proc = subprocess.Popen([sys.executable, "-c", command, "serve", "--port", str(port),
                              "--threads", "1"], env=env, stdout=subprocess.PIPE,
@@ -369,6 +385,7 @@ def test_serve_does_not_log_waitress_queue_depth_under_a_burst(sqlite_template, 
         _out, err = proc.communicate(timeout=20)
     assert "serving on" in _out
     assert "Task queue depth" not in err
+    assert err.count("TRACKER_SECRET_KEY is the default") == 1
 
 
 # --------------------------------------------------------------------------- stored URLs

@@ -204,7 +204,10 @@ def serve(host: str, port: int, threads: int) -> None:
     # waitress warns "Task queue depth is N" for every request that waits for a thread,
     # i.e. on every short burst: only its errors are worth a log line.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    from .web.deploy import warn_default_secret
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    warn_default_secret(app)
     click.echo(f"serving on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
 

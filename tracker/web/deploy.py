@@ -23,6 +23,7 @@ from ..i18n import LANGS, gettext
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 JSON_PREFIXES = ("/api/", "/ogc")
+WARNED = "tracker.warned_default_secret"
 
 
 class TrustedHosts:
@@ -63,21 +64,30 @@ class TrustedHosts:
 
 def install(app: Flask, settings: Settings) -> None:
     """Wrap the WSGI app: ProxyFix outermost (so the trusted-host check sees the host the
-    proxy was asked for), then the trusted-host check; warn about a default secret key."""
+    proxy was asked for), then the trusted-host check; warn about a default secret key when
+    the app starts answering (CLI commands that do not serve stay quiet)."""
     if settings.trusted_hosts:
         app.wsgi_app = TrustedHosts(app.wsgi_app, settings.trusted_hosts)  # type: ignore[method-assign]
     n = settings.proxy_fix
     if n:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n,  # type: ignore[method-assign]
                                 x_port=n, x_prefix=n)
-    warn_default_secret(app, settings)
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        app.before_request(lambda: warn_default_secret(app))
 
 
-def warn_default_secret(app: Flask, settings: Settings) -> None:
-    """A log warning at start-up when the cookies would be signed with the published default
-    key, unless the app runs for development (FLASK_DEBUG) or tests (TESTING)."""
-    if settings.secret_key == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
-        app.logger.warning(
-            "TRACKER_SECRET_KEY is the default %r: anyone can forge this app's cookies. "
-            "Set TRACKER_SECRET_KEY to a long random value (e.g. `python -c 'import "
-            "secrets; print(secrets.token_hex(32))'`).", DEFAULT_SECRET_KEY)
+def warn_default_secret(app: Flask) -> None:
+    """One log warning per app when its cookies would be signed with the published default
+    key, unless it runs for development (FLASK_DEBUG) or tests (TESTING). `tracker serve`
+    calls it before serving; other servers (flask run, gunicorn) get it on the first request.
+    """
+    if app.extensions.get(WARNED) or app.debug or app.testing:
+        return
+    settings: Settings = app.extensions["tracker"].settings
+    if settings.secret_key != DEFAULT_SECRET_KEY:
+        return
+    app.extensions[WARNED] = True
+    app.logger.warning(
+        "TRACKER_SECRET_KEY is the default %r: anyone can forge this app's cookies. "
+        "Set TRACKER_SECRET_KEY to a long random value (e.g. `python -c 'import "
+        "secrets; print(secrets.token_hex(32))'`).", DEFAULT_SECRET_KEY)
