@@ -86,7 +86,8 @@ class Settings:
         default=DEFAULT_SECRET_KEY,
         metadata={"env": "TRACKER_SECRET_KEY",
                   "help": "Flask secret key (cookies). Set it in production: the default "
-                  "logs a warning at start-up outside development and tests."},
+                  "logs a warning when the app starts serving, outside development "
+                  "and tests."},
     )
     trusted_hosts: tuple[str, ...] = field(
         default=(),
