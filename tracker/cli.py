@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 bad data or a failed command (message on stderr), 2 bad
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -209,7 +210,13 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the tracker with waitress."""
     import waitress
 
+    # waitress warns "Task queue depth is N" for every request that waits for a thread,
+    # i.e. on every short burst: only its errors are worth a log line.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    from tracker.web.deploy import warn_default_secret
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    warn_default_secret(app)
     click.echo(f"serving on http://{host}:{port}")
     waitress.serve(app, host=host, port=port, threads=threads, ident="tracker")
 

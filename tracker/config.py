@@ -12,6 +12,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = REPO_ROOT / "instance"
+DEFAULT_SECRET_KEY = "dev-only-change-me"
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -19,6 +20,26 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
         raise ValueError(f"a region envelope is minLon,minLat,maxLon,maxLat, got {text!r}")
     return (parts[0], parts[1], parts[2], parts[3])
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list: items stripped, empty items dropped."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    items = tuple(o.lower().rstrip("/") for o in _names(text))
+    for origin in items:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(f"an origin is scheme://host[:port] or *, got {origin!r}")
+    return items or ("*",)
+
+
+def _proxies(text: str) -> int:
+    value = int(text.strip()) if text.strip().isascii() and text.strip().isdigit() else -1
+    if not 0 <= value <= 10:
+        raise ValueError(f"the number of proxies in front of the app is 0-10, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -62,8 +83,41 @@ class Settings:
         },
     )
     secret_key: str = field(
-        default="dev-only-change-me",
-        metadata={"env": "TRACKER_SECRET_KEY", "help": "Flask secret key (cookies)."},
+        default=DEFAULT_SECRET_KEY,
+        metadata={"env": "TRACKER_SECRET_KEY",
+                  "help": "Flask secret key (cookies). Set it in production: the default "
+                  "logs a warning when the app starts serving, outside development "
+                  "and tests."},
+    )
+    trusted_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "env": "TRACKER_TRUSTED_HOSTS",
+            "parse": _names,
+            "help": "Comma list of the host names the app answers to (a leading dot "
+            "matches every subdomain); a request for another Host gets 400, so absolute "
+            "links only ever name these. Empty: any host (development only).",
+        },
+    )
+    proxy_fix: int = field(
+        default=0,
+        metadata={
+            "env": "TRACKER_PROXY_FIX",
+            "parse": _proxies,
+            "help": "Number of reverse proxies in front of the app; their X-Forwarded-For, "
+            "-Proto, -Host, -Port and -Prefix headers are believed (werkzeug ProxyFix). "
+            "0: none are, the connection is the client.",
+        },
+    )
+    cors_origins: tuple[str, ...] = field(
+        default=("*",),
+        metadata={
+            "env": "TRACKER_CORS_ORIGINS",
+            "parse": _origins,
+            "help": "Comma list of origins (scheme://host[:port]) whose scripts may read "
+            "the API and the OGC API; * (every origin) only while the data is public. "
+            "Credentials are never allowed.",
+        },
     )
     seed_file: str = field(
         default=str(REPO_ROOT / "geodata" / "projects.geojson"),

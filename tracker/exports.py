@@ -34,9 +34,9 @@ def to_geojson(projects: Sequence[Project], today: date) -> bytes:
 
 # =========================================================================== every GIS format
 # The API, the OGC API and `tracker export` write selections from the fast read path
-# (tracker.rows: records as project_record gives them, geometry as WKB) to every format GIS
-# staff use. GeoJSON, KML and CSV are WGS 84 by definition; GeoPackage and Shapefile carry
-# their CRS and may be reprojected (EPSG:3405 VN-2000 / UTM 48N, or any EPSG code).
+# (tracker.queries.records: records as project_record gives them, geometry as WKB) to every
+# format GIS staff use. GeoJSON, KML and CSV are WGS 84 by definition; GeoPackage and
+# Shapefile carry their CRS and may be reprojected (EPSG:3405 VN-2000 / UTM 48N, or any EPSG code).
 
 FORMATS = ("geojson", "gpkg", "shp.zip", "kml", "csv", "xlsx")
 CRS_FORMATS = ("gpkg", "shp.zip")

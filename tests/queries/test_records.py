@@ -1,5 +1,5 @@
-"""The fast read path (tracker.rows) gives exactly what the ORM path gives, on both databases,
-and its feature cache never serves a stale project."""
+"""The fast read path (tracker.queries.records) gives exactly what the ORM path gives, on
+both databases, and its feature cache never serves a stale project."""
 
 from __future__ import annotations
 

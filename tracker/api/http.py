@@ -1,5 +1,6 @@
 """HTTP plumbing shared by the API and the OGC API, without Flask: a plain request and reply,
-validators (ETag / Last-Modified) with 304 answers, gzip and CORS.
+validators (ETag / Last-Modified) with 304 answers, gzip (a lenient Accept-Encoding) and CORS
+(every origin, or the listed ones).
 
 The API functions take a `Request` and return a `Reply`; tracker/web/ adapts them to Flask.
 An ETag is derived from what identifies the data (a selection's count, latest update and id
@@ -38,6 +39,7 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers":
         "ETag, Last-Modified, Content-Disposition, Content-Length, Link",
 }
+ANY_ORIGIN = "*"
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "Accept, Accept-Language, If-None-Match, If-Modified-Since",
@@ -171,13 +173,35 @@ def cached(request: Request, etag: str, last_modified: datetime | None, build: A
                                                **(headers or {})})
 
 
+def _qvalue(params: str) -> float:
+    """The weight of one item of an Accept-* header. Lenient: a q that is not a number from
+    0 to 1 (`q=abc`, `q=2`, `q=nan`) counts as 1, since the client did name the coding."""
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() != "q":
+            continue
+        try:
+            q = float(value.strip())
+        except ValueError:
+            return 1.0
+        return q if 0.0 <= q <= 1.0 else 1.0  # NaN fails both comparisons
+    return 1.0
+
+
 def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether gzip may be sent (RFC 9110 §12.5.3): an explicit gzip (or x-gzip) item wins
+    over `*`; q=0 refuses. Never raises, whatever the header holds."""
+    gzip_q: float | None = None
+    star_q: float | None = None
     for part in (accept_encoding or "").split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            q = params.strip()
-            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
-    return False
+        coding, _, params = part.partition(";")
+        coding = coding.strip().lower()
+        if coding in ("gzip", "x-gzip"):
+            gzip_q = max(gzip_q or 0.0, _qvalue(params))
+        elif coding == "*":
+            star_q = max(star_q or 0.0, _qvalue(params))
+    q = gzip_q if gzip_q is not None else star_q
+    return q is not None and q > 0
 
 
 def compressible(content_type: str) -> bool:
@@ -189,8 +213,12 @@ def gzip_body(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=6 if len(body) < 1_000_000 else 1, mtime=0)
 
 
+def vary_names(headers: Mapping[str, str]) -> list[str]:
+    return [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+
+
 def vary(headers: dict[str, str], *names: str) -> None:
-    present = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    present = vary_names(headers)
     for name in names:
         if name not in present:
             present.append(name)
@@ -238,3 +266,21 @@ def next_prev_links(request: Request, path: str, query: dict[str, Any], limit: i
         links.append({"href": href(max(0, offset - limit)), "rel": "prev", "type": media,
                       "title": "Previous page"})
     return links
+
+def cors_headers(origin: str | None, allowed: tuple[str, ...], preflight: bool
+                 ) -> dict[str, str]:
+    """CORS headers for a request from `origin`: every origin when `allowed` holds `*`,
+    else only a listed one, echoed, with `Vary: Origin` either way (caches must keep the
+    answers apart). Never Access-Control-Allow-Credentials: nothing here uses cookies."""
+    headers: dict[str, str] = {}
+    if ANY_ORIGIN in allowed:
+        headers.update(CORS_HEADERS)
+    else:
+        vary(headers, "Origin")
+        asked = (origin or "").strip().lower().rstrip("/")
+        if not asked or asked not in allowed:
+            return headers
+        headers.update({**CORS_HEADERS, "Access-Control-Allow-Origin": asked})
+    if preflight:
+        headers.update(PREFLIGHT_HEADERS)
+    return headers

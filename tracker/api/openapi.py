@@ -9,8 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from tracker import exports, vocab
+from tracker.dates import EARLIEST, LATEST
 from tracker.fields import FIELDS, json_schema_property
-from tracker.params import DEFAULT_LIMIT, MAX_LIMIT, OGC_DEFAULT_LIMIT
+from tracker.params import (
+    DEFAULT_LIMIT,
+    MAX_INT,
+    MAX_LIMIT,
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+    OGC_DEFAULT_LIMIT,
+)
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0.0"
@@ -36,23 +44,26 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                _csv_of(vocab.codes(vocab.KINDS)), style="form", explode=False),
     "province": _q("province", "Only projects in these programme-era provinces.",
                    _csv_of(vocab.codes(vocab.PROVINCES)), style="form", explode=False),
-    "owner": _q("owner", "Owner or investor contains this text (case-insensitive).",
-                {"type": "string"}),
-    "q": _q("q", "Search code and names; diacritics and case are ignored (bon tong = Bốn Tổng).",
-            {"type": "string"}),
+    "owner": _q("owner", "Owner or investor contains this text (case-insensitive); at most "
+                f"{MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words.",
+                {"type": "string", "maxLength": MAX_SEARCH_CHARS}),
+    "q": _q("q", "Search code and names; diacritics and case are ignored (bon tong = Bốn Tổng); "
+            f"at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words.",
+            {"type": "string", "maxLength": MAX_SEARCH_CHARS}),
     "bboxFilter": _q("bbox", "minLon,minLat,maxLon,maxLat (WGS 84): projects whose geometry "
                      "meets the box.", {"type": "array", "minItems": 4, "maxItems": 4,
                                         "items": {"type": "number"}},
                      style="form", explode=False),
     "updated_since": _q("updated_since", "Only projects updated at or after this ISO 8601 "
-                        "date or date-time (UTC).", {"type": "string", "format": "date-time"}),
+                        f"date or date-time (UTC), from {EARLIEST} to {LATEST}.",
+                        {"type": "string", "format": "date-time"}),
     "listLimit": _q("limit", f"Page size (1–{MAX_LIMIT:,}).",
                     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                      "default": DEFAULT_LIMIT}),
     "exportLimit": _q("limit", f"At most this many projects (1–{MAX_LIMIT:,}); default: all.",
                       {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
     "offset": _q("offset", "Skip this many projects (sorted by code).",
-                 {"type": "integer", "minimum": 0, "default": 0}),
+                 {"type": "integer", "minimum": 0, "maximum": MAX_INT, "default": 0}),
     "exportCrs": _q("crs", "Reproject to this EPSG code, e.g. EPSG:3405 (VN-2000 / UTM 48N, with "
               "the published 7-parameter shift), EPSG:5897 (VN-2000 / TM-3 482) or "
               "EPSG:32648; the file declares it. Default WGS 84.",

@@ -1,6 +1,6 @@
 """The read API (/api/v1), without Flask: functions from (session, Request) to a Reply.
 
-Listing and exports run on the fast read path (tracker.rows) and answer a conditional GET
+Listing and exports run on the fast read path (tracker.queries.records) and answer a conditional GET
 with 304 before building anything; single resources hash their (small) body for the ETag.
 tracker/web/api.py is the thin Flask adapter.
 """

@@ -13,7 +13,7 @@ from typing import Any
 from tracker import vocab
 from tracker.dates import Period
 from tracker.errors import BadParameter
-from tracker.params import parse_datetime, values
+from tracker.params import parse_datetime, parse_search_text, parse_updated_since, values
 
 
 def _multi(args: Mapping[str, Any], name: str) -> list[str]:
@@ -73,27 +73,15 @@ class ProjectFilter:
     def from_args(cls, args: Mapping[str, Any]) -> ProjectFilter:
         """Parse request args or CLI options; unknown codes and bad values are BadParameter."""
         bbox = args.get("bbox")
-        since = args.get("updated_since")
-        updated_since = None
-        if since:
-            try:
-                updated_since = datetime.fromisoformat(str(since).replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise BadParameter("updated_since is not an ISO 8601 date or date-time",
-                                   detail=f"got {since!r}", field="updated_since") from exc
-            if updated_since.tzinfo is not None:
-                from datetime import UTC
-
-                updated_since = updated_since.astimezone(UTC).replace(tzinfo=None)
         return cls(
             status=_check_codes(_multi(args, "status"), vocab.codes(vocab.STATUSES), "status"),
             kind=_check_codes(_multi(args, "kind"), vocab.codes(vocab.KINDS), "kind"),
             province=_check_codes(_multi(args, "province"), vocab.codes(vocab.PROVINCES),
                                   "province"),
-            owner=str(args.get("owner") or "").strip(),
-            q=str(args.get("q") or "").strip(),
+            owner=parse_search_text(args.get("owner"), "owner"),
+            q=parse_search_text(args.get("q"), "q"),
             bbox=parse_bbox(str(bbox)) if bbox else None,
-            updated_since=updated_since,
+            updated_since=parse_updated_since(args.get("updated_since")),
             period=parse_datetime(args),
         )
 

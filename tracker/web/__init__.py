@@ -7,11 +7,12 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 
 from tracker import i18n
-from tracker.web import api, assets, errors, ogcapi, pages
+from tracker.web import api, assets, deploy, errors, ogcapi, pages
 from tracker.web.request import close_session, require_current_schema
 
 
 def register(app: Flask) -> None:
+    deploy.install(app, app.extensions["tracker"].settings)
     Bootstrap5(app)
     i18n.init_app(app)
     app.before_request(require_current_schema)

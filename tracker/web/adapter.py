@@ -54,8 +54,12 @@ def respond(reply: http.Reply) -> Response:
 
 
 def add_cors(response: Response) -> Response:
-    """GET is open to every origin: the data is public; nothing here uses cookies."""
-    response.headers.update(http.CORS_HEADERS)
-    if request.method == "OPTIONS":
-        response.headers.update(http.PREFLIGHT_HEADERS)
+    """Scripts of every origin may read (the data is public; nothing here uses cookies),
+    or only those TRACKER_CORS_ORIGINS lists."""
+    headers = http.cors_headers(request.headers.get("Origin"),
+                                state().settings.cors_origins, request.method == "OPTIONS")
+    for name in http.vary_names(headers):
+        response.vary.add(name)
+    headers.pop("Vary", None)
+    response.headers.update(headers)
     return response

@@ -32,7 +32,10 @@ def _handle_tracker_error(exc: TrackerError) -> Any:
 
 
 def _handle_http_error(exc: HTTPException) -> Any:
-    return _render_error(exc.code or 500, exc.name, exc.description, {})
+    """werkzeug's own headers are kept (a 405's `Allow`), its body is replaced by ours."""
+    body, status = _render_error(exc.code or 500, exc.name, exc.description, {})
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
 
 
 def _handle_unexpected(exc: Exception) -> Any:

@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import request, url_for
 
@@ -18,6 +18,7 @@ from tracker.dates import display_partial
 from tracker.i18n import current_lang
 from tracker.queries.filter import ProjectFilter
 from tracker.rules import display_name
+from tracker.urls import safe_http_url
 
 
 def lang_url(lang: str) -> str:
@@ -28,10 +29,8 @@ def lang_url(lang: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) links are rendered as links (never javascript: or data:)."""
-    if not url:
-        return None
-    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+    """Only http(s) links with a host are rendered as links (never javascript: or data:)."""
+    return safe_http_url(url)
 
 
 def filter_args(f: ProjectFilter, **extra: Any) -> dict[str, Any]:

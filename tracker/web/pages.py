@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from maps.features import map_features, map_features_chunks, popup_properties
 from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
-from tracker import vocab
+from tracker import params, vocab
 from tracker.dates import display_partial
 from tracker.errors import BadParameter, NotFound
 from tracker.exports import MEDIA_TYPES, export_filename, export_selection, project_features
@@ -68,11 +68,7 @@ def _flag(name: str) -> bool:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1").strip() or "1"
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadParameter("page must be a whole number from 1", detail=f"got {raw!r}",
-                           field="page")
-    return int(raw)
+    return params.parse_page(request.args)
 
 
 def _sort() -> tuple[str, bool]:
