@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from tracker import create_app
 from tracker.config import REPO_ROOT
 from tracker.db import make_engine, migrate
+from tracker.services import seed_boundaries_if_empty, seed_from_file
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SEED_FILE = REPO_ROOT / "geodata" / "projects.geojson"
@@ -47,6 +48,30 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def seeded_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+                           ) -> Path:
+    """The migrated file with the seed and the outlines loaded, once per run: a test that
+    asks for `seeded_app` on SQLite gets a copy instead of seeding again."""
+    path = tmp_path_factory.mktemp("seeded") / "tracker.db"
+    shutil.copy(sqlite_template, path)
+    app = create_app({"database_url": f"sqlite:///{path}", "today": TODAY,
+                      "instance_path": str(path.parent), "tiles_url": ""})
+    _seed(app)
+    engine = app.extensions["tracker"].engine
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _seed(app) -> None:
+    st = app.extensions["tracker"]
+    with st.sessions() as s:
+        seed_from_file(s, SEED_FILE)
+        seed_boundaries_if_empty(s, REPO_ROOT / "geodata" / "boundaries.geojson")
+
+
+@pytest.fixture(scope="session")
 def postgis_database() -> Iterator[str]:
     """A fresh database of this test run's own (so parallel runs never share tables),
     created on the server TRACKER_TEST_POSTGIS_URL names, migrated once, dropped at the end."""
@@ -72,7 +97,9 @@ def postgis_database() -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         target = tmp_path / "tracker.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        seeded = "seeded_app" in request.fixturenames
+        template = "seeded_sqlite_template" if seeded else "sqlite_template"
+        shutil.copy(request.getfixturevalue(template), target)
         return f"sqlite:///{target}"
     url: str = request.getfixturevalue("postgis_database")
     engine = make_engine(url)
@@ -99,13 +126,11 @@ def session(app):
 
 
 @pytest.fixture
-def seeded_app(app):
-    from tracker.services import seed_boundaries_if_empty, seed_from_file
-
-    st = app.extensions["tracker"]
-    with st.sessions() as s:
-        seed_from_file(s, SEED_FILE)
-        seed_boundaries_if_empty(s, REPO_ROOT / "geodata" / "boundaries.geojson")
+def seeded_app(app, db_url: str):
+    """The app on a seeded database: on SQLite a copy of the seeded file (db_url), on PostGIS
+    seeded into the truncated test database."""
+    if not db_url.startswith("sqlite"):
+        _seed(app)
     return app
 
 
