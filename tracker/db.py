@@ -64,6 +64,14 @@ def is_postgres(engine_or_session: Engine | Session) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def intersects_box(wkb: bytes | None, x0: float, y0: float, x1: float, y1: float) -> int:
+    """SQLite's twin of PostGIS's ST_Intersects(geometry, ST_MakeEnvelope(...)): 1 when the
+    geometry itself meets the box (the bounding-box columns only pre-select candidates)."""
+    if wkb is None:
+        return 0
+    return int(shapely.intersects(shapely.from_wkb(bytes(wkb)), shapely.box(x0, y0, x1, y1)))
+
+
 def make_engine(url: str) -> Engine:
     """SQLite files get WAL and enforced foreign keys; the folder is created if missing."""
     if url.startswith("sqlite"):
@@ -79,6 +87,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA busy_timeout = 5000")
             cur.close()
+            dbapi_conn.create_function("tracker_intersects_box", 5, intersects_box,
+                                       deterministic=True)
 
         return engine
     if url.startswith("postgresql://"):

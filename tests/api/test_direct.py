@@ -104,3 +104,10 @@ def test_next_prev_links_are_one_builder():
     assert [(link["rel"], link["href"]) for link in links] == [
         ("next", f"{BASE}/x?q=c%E1%BA%A7u&limit=10&offset=20"),
         ("prev", f"{BASE}/x?q=c%E1%BA%A7u&limit=10")]
+
+
+def test_bbox_is_exact_on_the_seed(session):
+    """The issue's case: this box meets the Châu Đốc – Cần Thơ – Sóc Trăng expressway's
+    envelope, not its line; both databases leave it out."""
+    doc = body(v1.list_projects(session, req({"bbox": "105.7,10.0,105.8,10.1"})))
+    assert "chau-doc-can-tho-soc-trang-expressway" not in {p["code"] for p in doc["items"]}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from shapely.geometry import LineString
 
 from tests.conftest import TODAY
+from tests.factories import make_project
 from tracker.errors import BadParameter
 from tracker.queries.figures import summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import count_projects, select_projects
+from tracker.services import transaction
 
 
 def codes(session, **args):
@@ -64,3 +67,17 @@ def test_summary_sums_known_values_and_counts_unknown(seeded_app):
         # opening was expected 19/12/2025 and no later update confirms it
         assert "can-tho-ca-mau-expressway" in late_codes
         assert all(days > 0 for _, days in result.late)
+
+
+def test_bbox_matches_geometries_not_their_envelopes(app):
+    """A diagonal line whose envelope covers the box's corner but whose line does not touch
+    it is not selected, on either database (OGC API - Features: intersection)."""
+    with app.extensions["tracker"].sessions() as s, transaction(s):
+        s.add(make_project("diagonal", geometry=LineString([(105.0, 9.5), (106.0, 10.5)])))
+        s.add(make_project("inside", geometry=LineString([(105.82, 10.02), (105.88, 10.08)])))
+    box_off_line = "105.8,10.0,105.9,10.1"  # the line passes x=105.8 at y=10.3
+    with app.extensions["tracker"].sessions() as s:
+        got = [p.code for p in select_projects(s, ProjectFilter.from_args({"bbox": box_off_line}))]
+        assert got == ["inside"]
+        on_line = ProjectFilter.from_args({"bbox": "105.45,9.9,105.55,10.0"})
+        assert [p.code for p in select_projects(s, on_line)] == ["diagonal"]

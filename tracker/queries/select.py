@@ -54,6 +54,8 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
         if postgres:
             envelope = func.ST_MakeEnvelope(x0, y0, x1, y1, 4326)
             stmt = stmt.where(func.ST_Intersects(Project.geometry, envelope))
+        else:  # the same exact test, in Python (tracker.db.intersects_box)
+            stmt = stmt.where(func.tracker_intersects_box(Project.geometry, x0, y0, x1, y1) == 1)
     if f.updated_since:
         stmt = stmt.where(Project.updated_at >= f.updated_since)
     if f.codes:
