@@ -114,7 +114,11 @@ def parse_int(args: Mapping[str, Any], name: str, default: int | None, minimum: 
 
 def parse_limit(args: Mapping[str, Any], default: int | None = DEFAULT_LIMIT,
                 maximum: int = MAX_LIMIT) -> int | None:
-    return parse_int(args, "limit", default, 1, maximum)
+    """A page size from 1; above `maximum` it is clamped to it, as OGC API - Features
+    requires (the answer's numberReturned and links say what was served). Not a number, or
+    beyond MAX_INT, is still a 400."""
+    value = parse_int(args, "limit", default, 1, MAX_INT)
+    return None if value is None else min(value, maximum)
 
 
 def parse_offset(args: Mapping[str, Any]) -> int:

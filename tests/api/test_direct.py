@@ -111,3 +111,27 @@ def test_bbox_is_exact_on_the_seed(session):
     envelope, not its line; both databases leave it out."""
     doc = body(v1.list_projects(session, req({"bbox": "105.7,10.0,105.8,10.1"})))
     assert "chau-doc-can-tho-soc-trang-expressway" not in {p["code"] for p in doc["items"]}
+
+
+def test_limit_above_the_maximum_is_clamped(session):
+    """OGC API - Features (and our API alike): a limit above the maximum serves the maximum."""
+    from tracker.params import MAX_LIMIT, OGC_DEFAULT_LIMIT
+
+    assert MAX_LIMIT > OGC_DEFAULT_LIMIT
+    doc = body(ogc_items.items(session, req({"limit": str(MAX_LIMIT * 10)}), "projects"))
+    assert doc["numberReturned"] == doc["numberMatched"]
+    nxt = [link for link in doc["links"] if link["rel"] == "self"]
+    assert nxt and f"limit={MAX_LIMIT}&" in nxt[0]["href"] + "&"
+    listed = body(v1.list_projects(session, req({"limit": "99999999"})))
+    assert listed["limit"] == MAX_LIMIT
+
+
+@pytest.mark.parametrize("moment", ["1975-01-01", "2000-06-30", "2100-12-31", TODAY])
+def test_temporal_extent_covers_every_match(session, moment):
+    """Whatever `datetime` matches lies inside the collection's temporal extent."""
+    doc = body(ogc.collection(session, req(), "projects"))
+    (start, end), = doc["extent"]["temporal"]["interval"]
+    matched = body(ogc_items.items(session, req({"datetime": moment}), "projects"))
+    if matched["numberMatched"]:
+        assert start is None or start[:10] <= moment
+        assert end is None or moment <= end[:10]

@@ -67,7 +67,8 @@ def test_collections_with_extent_from_the_data(ogc, seeded_app):
     assert projects["extent"]["spatial"]["bbox"] == [list(bbox)]
     assert bbox == pytest.approx(tuple(shapely.total_bounds(geoms)))
     assert projects["extent"]["temporal"]["interval"] == [
-        [f"{span[0].isoformat()}T00:00:00Z", f"{span[1].isoformat()}T23:59:59Z"]]
+        [f"{span[0].isoformat()}T00:00:00Z" if span[0] else None,
+         f"{span[1].isoformat()}T23:59:59Z" if span[1] else None]]
     assert projects["itemType"] == "feature"
     assert rel(projects, "items", "application/geo+json")
     assert rel(projects, "describedby", "application/schema+json")
@@ -155,7 +156,7 @@ def test_items_datetime(ogc):
 @pytest.mark.parametrize("query, parameter", [
     ("datetime=yesterday", "datetime"), ("datetime=2026-02-30", "datetime"),
     ("datetime=2027-01-01/2026-01-01", "datetime"), ("datetime=../..", "datetime"),
-    ("limit=0", "limit"), ("limit=10001", "limit"), ("offset=x", "offset"),
+    ("limit=0", "limit"), ("offset=x", "offset"),
     ("bbox=200,0,201,1", "bbox"), ("bbox=1,2", "bbox"), ("status=done", "status"),
     ("colour=red", "colour"), ("f=xml", "f"), ("crs=EPSG:3405", "crs"),
     ("bbox-crs=EPSG:3405", "bbox-crs"),

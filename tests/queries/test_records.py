@@ -93,9 +93,13 @@ def test_extent_is_computed_from_the_data(seeded_app):
         bbox, span = projects_extent(s)
         geoms = [p.geometry for p in projects if p.geometry is not None]
         assert bbox == pytest.approx(tuple(shapely.total_bounds(geoms)))
-        starts = [d for p in projects for d in (p.actual_start, p.planned_start) if d]
-        ends = [d for p in projects for d in (p.actual_end, p.planned_end) if d]
-        assert span[0] == min(starts) and span[1] == max(ends)
+        periods = [(p.actual_start or p.planned_start, p.actual_end or p.planned_end)
+                   for p in projects]
+        periods = [(a, b) for a, b in periods if a or b]
+        open_start = any(a is None for a, _b in periods)
+        open_end = any(b is None for _a, b in periods)
+        assert span[0] == (None if open_start else min(a for a, _b in periods))
+        assert span[1] == (None if open_end else max(b for _a, b in periods))
 
 
 def test_stats_change_when_a_project_changes(seeded_app):

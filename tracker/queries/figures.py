@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
@@ -125,11 +125,19 @@ def selection_stats(session: Session, f: ProjectFilter
 
 def projects_extent(session: Session) -> tuple[tuple[float, float, float, float] | None,
                                                tuple[date | None, date | None] | None]:
-    """Bounding box of every project geometry and the span of their periods (None: none)."""
+    """Bounding box of every project geometry and the span of their periods (None: none).
+
+    The span covers exactly what the `datetime` filter matches: a project whose period has
+    an end but no known start is open at its start (it may have been running for ever), so
+    the span is open there too (None); likewise a known start with no end opens the end."""
     start, end = project_period_columns()
-    x0, y0, x1, y1, t0, t1 = session.execute(select(
+    open_start = func.sum(case((and_(start.is_(None), end.is_not(None)), 1), else_=0))
+    open_end = func.sum(case((and_(end.is_(None), start.is_not(None)), 1), else_=0))
+    x0, y0, x1, y1, t0, t1, n0, n1 = session.execute(select(
         func.min(Project.min_lon), func.min(Project.min_lat), func.max(Project.max_lon),
-        func.max(Project.max_lat), func.min(start), func.max(end))).one()
+        func.max(Project.max_lat), func.min(start), func.max(end), open_start,
+        open_end)).one()
     bbox = (float(x0), float(y0), float(x1), float(y1)) if x0 is not None else None
-    span = (t0, t1) if (t0 is not None or t1 is not None) else None
-    return bbox, span
+    if t0 is None and t1 is None:
+        return bbox, None
+    return bbox, (None if n0 else t0, None if n1 else t1)
