@@ -80,6 +80,7 @@ MEDIA_TYPES = {
 }
 FILE_STEM = "du-an"  # "projects": du-an-2026-11-21.gpkg
 LAYER = "du_an"
+GPKG_VERSION = "1.2"  # GDAL < 3.7 and QGIS 3.22 warn on every open of a 1.4 file (GDAL's default)
 WKT_FIELD = "WKT"  # the name GDAL's CSV driver reads as geometry
 XLSX_MAX_CELL = 32767  # characters Excel keeps in one cell
 
@@ -164,15 +165,21 @@ def _geometry_type(geoms: np.ndarray) -> str:
 
 def to_gpkg(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
             crs: str | None = None) -> bytes:
-    """A GeoPackage with one layer `du_an` in `crs` (default WGS 84), every attribute."""
+    """A GeoPackage 1.2 with one layer `du_an` in `crs` (default WGS 84), every attribute,
+    and the web map's look as its default QGIS style (`layer_styles`)."""
+    from .formats import qgis_style
+
     geoms = reproject(geometries(wkbs), crs)
     frame = _frame(records, geoms, crs or WGS84)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
         _write(frame, path, layer=LAYER, driver="GPKG", geometry_type=_geometry_type(geoms),
                promote_to_multi=False,
+               dataset_options={"VERSION": GPKG_VERSION},
                layer_options={"IDENTIFIER": "Dự án hạ tầng", "DESCRIPTION":
                               "Cần Thơ – Hậu Giang infrastructure projects"})
+        qgis_style.store_in_geopackage(path, LAYER, qgis_style.families_of(
+            [g.geom_type if g is not None else None for g in geoms]))
         return path.read_bytes()
 
 
@@ -197,6 +204,8 @@ def shapefile_readme(base: str, crs: str | None, layers: Sequence[str]) -> str:
         *(f"  {name}" for name in layers),
         "  -diem = điểm / points, -tuyen = tuyến / lines, -vung = vùng / areas,",
         "  -khong-vi-tri.dbf = dự án chưa có vị trí / projects without a geometry.",
+        "Kiểu hiển thị như bản đồ web / styled as on the web map: <tên>.qml (QGIS tự áp dụng /",
+        "  QGIS applies it on open), <tên>.sld (SLD 1.0).",
         "",
         f"Trường văn bản dài hơn {DBF_MAX_BYTES} byte bị cắt (kết thúc bằng …); đầy đủ trong",
         f"{base}.csv (UTF-8, WKT). Text longer than {DBF_MAX_BYTES} bytes is cut (ending in …);",
@@ -215,8 +224,11 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
     ≤10-character field mapping, and the CSV export holding the full, uncut text."""
     import pandas as pd
 
-    from .fields import FIELDS
+    from . import symbology
+    from .fields import FIELDS, SHP_NAMES
+    from .formats import qgis_style
 
+    style_columns = {k: SHP_NAMES[k] for k in qgis_style.RECORD_COLUMNS}
     base = f"{FILE_STEM}-{today.isoformat()}"
     geoms = reproject(geometries(wkbs), crs)
     frame = _frame(records, geoms, crs or WGS84)
@@ -244,6 +256,12 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
                 present = set(types[mask])
                 options["geometry_type"] = "Point" if present == {"Point"} else family[-1]
             _write(part, path, driver="ESRI Shapefile", **options)
+            if family != (None,):  # QGIS opens <name>.qml with <name>.shp
+                drawn = (symbology.family_of(family[0]) or "line",)
+                (Path(tmp) / f"{name}.qml").write_text(
+                    qgis_style.qml(drawn, style_columns), encoding="utf-8")
+                (Path(tmp) / f"{name}.sld").write_text(
+                    qgis_style.sld(name, drawn, style_columns), encoding="utf-8")
             for member in sorted(Path(tmp).glob(f"{name}.*")):
                 zf.write(member, member.name)
             written.append(path.name)
@@ -253,14 +271,10 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
 
 
 def to_kml(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]) -> bytes:
-    """KML (WGS 84): every attribute in ExtendedData, the Vietnamese name as the label."""
-    geoms = geometries(wkbs)
-    frame = _frame(records, geoms, WGS84)
-    frame.insert(0, "Name", frame["name_vi"])  # GDAL's KML driver writes it as <name>
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "export.kml"
-        _write(frame, path, layer=LAYER, driver="KML", promote_to_multi=False)
-        return path.read_bytes()
+    """KML (WGS 84) styled like the web map: see tracker.formats.kml."""
+    from .formats import kml
+
+    return kml.to_kml(records, geometries(wkbs))
 
 
 def wkt_texts(wkbs: Sequence[bytes | None]) -> list[str | None]:
