@@ -147,7 +147,7 @@ def to_kml(records: Sequence[dict[str, Any]], geoms: Iterable[Any]) -> bytes:
     root = ET.Element("kml", xmlns=KML_NS)
     doc = _sub(root, "Document")
     _sub(doc, "name", TITLE)
-    looks = {}
+    looks: dict[str, symbology.Look] = {}
     for r in records:
         lk = symbology.look(r.get("status"), r.get("kind"), r.get("geometry_accuracy"))
         looks.setdefault(lk.key, lk)
