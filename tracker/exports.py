@@ -80,7 +80,7 @@ MEDIA_TYPES = {
 }
 FILE_STEM = "du-an"  # "projects": du-an-2026-11-21.gpkg
 LAYER = "du_an"
-GPKG_VERSION = "1.2"  # GDAL < 3.7 and QGIS 3.22 warn on every open of a 1.4 file (GDAL's default)
+GPKG_VERSION = "1.2"  # GDAL 3.6 and QGIS 3.22 warn on every open of 1.4 (newer GDAL's default)
 WKT_FIELD = "WKT"  # the name GDAL's CSV driver reads as geometry
 XLSX_MAX_CELL = 32767  # characters Excel keeps in one cell
 
@@ -142,7 +142,7 @@ def _frame(records: Sequence[dict[str, Any]], geoms: Any, crs: str) -> Any:
 
 
 def reproject(geoms: np.ndarray, crs: str | None) -> np.ndarray:
-    """WGS 84 geometries in `crs` ('EPSG:3405'); VN-2000 uses the explicit 7-parameter shift."""
+    """WGS 84 geometries in `crs` ('EPSG:3405'); VN-2000 through EPSG:6960 (geo.transformer)."""
     if crs is None or crs == WGS84:
         return geoms
     present = np.array([g is not None for g in geoms], dtype=bool)
