@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from .. import symbology, vocab
@@ -143,6 +144,13 @@ def qml(families: Sequence[str], columns: Mapping[str, str] = RECORD_COLUMNS,
     """A QGIS style (rule-based renderer with symbol levels) for a layer holding the
     geometry `families` ('point', 'line', 'polygon'); `columns` names the status, kind and
     accuracy columns in the file (a Shapefile's are shorter)."""
+    return _qml(tuple(families), tuple(sorted(columns.items())), lang)
+
+
+@lru_cache(maxsize=32)  # a pure function of the vocabularies: built once a process
+def _qml(families: tuple[str, ...], column_pairs: tuple[tuple[str, str], ...],
+         lang: str) -> str:
+    columns = dict(column_pairs)
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")
     renderer = ET.SubElement(root, "renderer-v2", type="RuleRenderer", symbollevels="1",
                              enableorderby="0", forceraster="0",
@@ -250,6 +258,13 @@ def sld(layer_name: str, families: Sequence[str], columns: Mapping[str, str] = R
     """An SLD 1.0.0 document for the named layer: a FeatureTypeStyle per drawing level
     (areas, water bands, lines heaviest first, markers on top), in each a Rule per status,
     kind, accuracy and family with its ogc:Filter."""
+    return _sld(layer_name, tuple(families), tuple(sorted(columns.items())), lang)
+
+
+@lru_cache(maxsize=32)
+def _sld(layer_name: str, families: tuple[str, ...],
+         column_pairs: tuple[tuple[str, str], ...], lang: str) -> str:
+    columns = dict(column_pairs)
     root = ET.Element("StyledLayerDescriptor", {
         "version": "1.0.0", "xmlns": SLD_NS, "xmlns:ogc": OGC_NS, "xmlns:xsi": XSI_NS,
         "xsi:schemaLocation":
