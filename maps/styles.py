@@ -1,19 +1,23 @@
 """How projects look: one place for the colours and symbols the map, its legend, the tables and
-the badges share. Colours and line weights come from tracker.vocab; this module only adds what
-drawing needs (readable text on a coloured badge, the water colour, the "approximate" look)."""
+the badges share. Colours and line weights come from tracker.vocab and the drawing constants
+from tracker.symbology (which the KML export and the QGIS styles read too); this module only
+adds what pages need (readable text on a coloured badge, labels)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tracker import vocab
-
-WATER_BLUE = "#3a8dde"  # the band under a waterway's status-coloured dashes
-BRIDGE_OUTLINE = "#212529"
-OPACITY = 0.95
-APPROXIMATE_OPACITY = 0.45  # an approximate geometry is drawn lighter, never like a survey
-BRIDGE_RADIUS = 7
-UNKNOWN_COLOUR = "#555555"
+from tracker.symbology import (  # one look for the map, KML and QGIS styles  # noqa: F401
+    APPROXIMATE_OPACITY,
+    BRIDGE_OUTLINE,
+    BRIDGE_RADIUS,
+    OPACITY,
+    UNKNOWN_COLOUR,
+    WATER_BLUE,
+    kind_symbol,
+    status_colour,
+)
 
 
 def text_colour(background: str) -> str:
@@ -30,11 +34,6 @@ def text_colour(background: str) -> str:
     return "#ffffff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#000000"
 
 
-def status_colour(code: str | None) -> str:
-    status = vocab.STATUS_BY_CODE.get(code or "")
-    return status.colour if status else UNKNOWN_COLOUR
-
-
 def status_styles(lang: str) -> dict[str, dict[str, str]]:
     """{code: {label, colour, text}} in vocabulary order."""
     return {s.code: {"label": s.label(lang), "colour": s.colour, "text": text_colour(s.colour)}
@@ -45,10 +44,8 @@ def kind_styles(lang: str) -> dict[str, dict[str, Any]]:
     """{code: {label, weight, dash, symbol}}: symbol is line, water, or marker."""
     out: dict[str, dict[str, Any]] = {}
     for k in vocab.KINDS:
-        symbol = "marker" if k.geometry_types == ("Point",) else (
-            "water" if k.code == "waterway" else "line")
         out[k.code] = {"label": k.label(lang), "weight": k.weight or 3, "dash": k.dash,
-                       "symbol": symbol}
+                       "symbol": kind_symbol(k)}
     return out
 
 

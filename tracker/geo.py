@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.crs import CoordinateOperation
 from shapely.geometry.base import BaseGeometry
 
 from tracker.errors import ValidationError
@@ -16,49 +18,83 @@ WGS84 = "EPSG:4326"
 METRIC_CRS = "EPSG:32648"  # UTM 48N covers the Mekong Delta; lengths are measured here
 MAX_DECIMALS = 7
 
-# VN-2000 with the published 7-parameter (coordinate frame) shift to WGS 84, so conversion
-# does not depend on which transformation the local PROJ database would pick.
-VN2000_TOWGS84 = ("-191.90441429,-39.30318279,-111.45032835,"
-                  "-0.00928836,0.01975479,-0.00427372,0.252906278")
+# ------------------------------------------------------------------------------- VN-2000
+# VN-2000 (EPSG datum 6756) to WGS 84: the 7 parameters Vietnam's Department of Survey and
+# Mapping published for the datum, registered by EPSG as transformation EPSG:6960 "VN-2000 to
+# WGS 84 (2)" (operation version DoSM-Vnm; method EPSG:9607 Coordinate Frame rotation) and
+# given in the project's facts (shared/data/FACTS.md, "VN-2000"). Translations in metres,
+# rotations in arc-seconds in the COORDINATE-FRAME convention, scale difference in ppm.
+# PROJ's `+towgs84` reads rotations as position-vector (EPSG:9606): these values fed to it as
+# they are put points 0.5-1.3 m off. Left to itself PROJ may also pick EPSG:5194 "VN-2000 to
+# WGS 84 (1)" (a set Total used in the Mekong delta, about a metre away), depending on its
+# database and the area. `transformer` therefore pins EPSG:6960 for every CRS on the VN-2000
+# datum, whatever TOWGS84 a file's CRS carries; tests/test_vn2000.py checks the result against
+# an explicit coordinate-frame Helmert built from the numbers below.
+VN2000_DATUM = "Vietnam 2000"
+VN2000_TO_WGS84_OPERATION_CODE = 6960  # EPSG
+VN2000_TO_WGS84 = {"tx_m": -191.90441429, "ty_m": -39.30318279, "tz_m": -111.45032835,
+                   "rx_arcsec": -0.00928836, "ry_arcsec": 0.01975479, "rz_arcsec": -0.00427372,
+                   "ds_ppm": 0.252906278}
 
-
-def _vn2000_tm(lon0: float, k: float) -> str:
-    return (f"+proj=tmerc +lat_0=0 +lon_0={lon0} +k={k} +x_0=500000 +y_0=0 +ellps=WGS84 "
-            f"+towgs84={VN2000_TOWGS84} +units=m +no_defs")
-
-
-VN2000_DEFINITIONS = {
-    4756: f"+proj=longlat +ellps=WGS84 +towgs84={VN2000_TOWGS84} +no_defs",
-    3405: _vn2000_tm(105, 0.9996),  # VN-2000 / UTM zone 48N
-    5897: _vn2000_tm(105, 0.9999),  # VN-2000 / TM-3 zone 482 (Cần Thơ, Hậu Giang)
-    9209: _vn2000_tm(105.5, 0.9999),  # VN-2000 / TM-3 105-30 (Sóc Trăng)
+# The VN-2000 CRSs the exports offer (EPSG codes as PROJ's database names them).
+VN2000_CRS = {
+    4756: "VN-2000",  # geographic
+    3405: "VN-2000 / UTM zone 48N",
+    5897: "VN-2000 / TM-3 zone 482",  # central meridian 105°00': Cần Thơ, Hậu Giang
+    9209: "VN-2000 / TM-3 105-30",  # central meridian 105°30': Sóc Trăng
 }
 
 
 def crs_from_user(value: str | int | CRS) -> CRS:
-    """A CRS from 'EPSG:3405', 3405 or a CRS; VN-2000 codes get the explicit TOWGS84."""
+    """A CRS from 'EPSG:3405', 3405, any text PROJ reads, or a CRS (returned as it is)."""
     if isinstance(value, CRS):
-        epsg = value.to_epsg()
-        if epsg in VN2000_DEFINITIONS:
-            return CRS.from_proj4(VN2000_DEFINITIONS[epsg])
         return value
-    text = str(value).strip().upper()
-    code = text.removeprefix("EPSG:")
+    code = str(value).strip().upper().removeprefix("EPSG:")
     if code.isdigit():
-        if int(code) in VN2000_DEFINITIONS:
-            return CRS.from_proj4(VN2000_DEFINITIONS[int(code)])
         return CRS.from_epsg(int(code))
     return CRS.from_user_input(value)
 
 
-@lru_cache(maxsize=32)
-def _transformer(src: str, dst: str) -> Transformer:
-    return Transformer.from_crs(crs_from_user(src), crs_from_user(dst), always_xy=True)
+def is_vn2000(crs: CRS) -> bool:
+    """True for a CRS on the VN-2000 datum (geographic or projected, with or without a
+    TOWGS84 of its own), however its file spelled the datum's name."""
+    base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
+    if base.datum is None:
+        return False
+    name = base.datum.name.replace("_", " ").lower().removeprefix("d ")  # ESRI: D_Vietnam_2000
+    return name == VN2000_DATUM.lower()
 
 
-def transform(geom: BaseGeometry, src: str, dst: str) -> BaseGeometry:
-    """Reproject with x=lon/easting first, whatever axis order the CRS declares."""
-    t = _transformer(src, dst)
+@lru_cache(maxsize=1)
+def _vn2000_operation() -> dict[str, object]:
+    """EPSG:6960 as an abridged transformation (PROJJSON) a BoundCRS can carry."""
+    op = CoordinateOperation.from_epsg(VN2000_TO_WGS84_OPERATION_CODE).to_json_dict()
+    keep = ("name", "method", "parameters", "id")
+    return {"type": "AbridgedTransformation", **{k: op[k] for k in keep if k in op}}
+
+
+def pinned_crs(value: str | int | CRS) -> CRS:
+    """The CRS to transform with: a VN-2000 CRS bound to WGS 84 through EPSG:6960 (any
+    TOWGS84 it came with is dropped), every other CRS as it is."""
+    crs = crs_from_user(value)
+    if not is_vn2000(crs):
+        return crs
+    base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
+    return CRS.from_json_dict({"type": "BoundCRS", "source_crs": base.to_json_dict(),
+                               "target_crs": CRS.from_epsg(4326).to_json_dict(),
+                               "transformation": _vn2000_operation()})
+
+
+@lru_cache(maxsize=64)
+def transformer(src: str | int | CRS, dst: str | int | CRS) -> Transformer:
+    """The one Transformer every export and import uses: x = longitude/easting first, and
+    VN-2000 <-> WGS 84 always through EPSG:6960 (the published parameters)."""
+    return Transformer.from_crs(pinned_crs(src), pinned_crs(dst), always_xy=True)
+
+
+def transform(geom: Any, src: str | int | CRS, dst: str | int | CRS) -> Any:
+    """A geometry (or an array of them) reprojected by `transformer(src, dst)`."""
+    t = transformer(src, dst)
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 

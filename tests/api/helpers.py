@@ -109,6 +109,8 @@ def read_export(path: str, fmt: str) -> tuple[list[dict[str, Any]], list[Any], d
         options["DATE_AS_STRING"] = "YES"  # keep ISO text as text
     if fmt == "xlsx":
         options.update(layer="du_an", HEADERS="FORCE")
+    if fmt == "gpkg":
+        options["layer"] = "du_an"  # beside it: QGIS's layer_styles table
     info = pyogrio.read_info(path, **{k: v for k, v in options.items()})
     facts["info"] = info
     df = pyogrio.read_dataframe(path, **options)

@@ -254,7 +254,7 @@ def test_cli_export_crs(seeded_app, tmp_path):
     assert ok.exit_code == 0, ok.output
     import pyogrio
 
-    assert pyogrio.read_info(out)["crs"] == "EPSG:3405"
+    assert pyogrio.read_info(out, layer="du_an")["crs"] == "EPSG:3405"
     bad = runner.invoke(args=["export", "--format", "kml", "--crs", "EPSG:3405",
                               "-o", str(tmp_path / "x.kml")])
     assert bad.exit_code == 2 and "crs" in bad.output

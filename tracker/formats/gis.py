@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tracker.fields import DBF_MAX_BYTES, FIELDS, pandas_dtype
+from tracker import symbology
+from tracker.fields import DBF_MAX_BYTES, FIELDS, SHP_NAMES, pandas_dtype
+from tracker.formats import kml, qgis_style
 from tracker.formats.base import FILE_STEM, LAYER, geometries
 from tracker.formats.tables import to_csv
 from tracker.geo import WGS84, transform
@@ -24,6 +26,7 @@ SHP_LAYERS = (("diem", ("Point", "MultiPoint")),
               ("tuyen", ("LineString", "MultiLineString")),
               ("vung", ("Polygon", "MultiPolygon")),
               ("khong-vi-tri", (None,)))
+GPKG_VERSION = "1.2"  # GDAL 3.6 and QGIS 3.22 warn on every open of 1.4 (newer GDAL's default)
 
 
 def _frame(records: Sequence[dict[str, Any]], geoms: Any, crs: str) -> Any:
@@ -37,7 +40,7 @@ def _frame(records: Sequence[dict[str, Any]], geoms: Any, crs: str) -> Any:
 
 
 def reproject(geoms: np.ndarray, crs: str | None) -> np.ndarray:
-    """WGS 84 geometries in `crs` ('EPSG:3405'); VN-2000 uses the explicit 7-parameter shift."""
+    """WGS 84 geometries in `crs` ('EPSG:3405'); VN-2000 through EPSG:6960 (geo.transformer)."""
     if crs is None or crs == WGS84:
         return geoms
     present = np.array([g is not None for g in geoms], dtype=bool)
@@ -60,15 +63,20 @@ def _geometry_type(geoms: np.ndarray) -> str:
 
 def to_gpkg(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
             crs: str | None = None) -> bytes:
-    """A GeoPackage with one layer `du_an` in `crs` (default WGS 84), every attribute."""
+    """A GeoPackage 1.2 with one layer `du_an` in `crs` (default WGS 84), every attribute,
+    and the web map's look as its default QGIS style (`layer_styles`)."""
+
     geoms = reproject(geometries(wkbs), crs)
     frame = _frame(records, geoms, crs or WGS84)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
         _write(frame, path, layer=LAYER, driver="GPKG", geometry_type=_geometry_type(geoms),
                promote_to_multi=False,
+               dataset_options={"VERSION": GPKG_VERSION},
                layer_options={"IDENTIFIER": "Dự án hạ tầng", "DESCRIPTION":
                               "Cần Thơ – Hậu Giang infrastructure projects"})
+        qgis_style.store_in_geopackage(path, LAYER, qgis_style.families_of(
+            [g.geom_type if g is not None else None for g in geoms]))
         return path.read_bytes()
 
 
@@ -92,6 +100,8 @@ def shapefile_readme(base: str, crs: str | None, layers: Sequence[str]) -> str:
         *(f"  {name}" for name in layers),
         "  -diem = điểm / points, -tuyen = tuyến / lines, -vung = vùng / areas,",
         "  -khong-vi-tri.dbf = dự án chưa có vị trí / projects without a geometry.",
+        "Kiểu hiển thị như bản đồ web / styled as on the web map: <tên>.qml (QGIS tự áp dụng /",
+        "  QGIS applies it on open), <tên>.sld (SLD 1.0).",
         "",
         f"Trường văn bản dài hơn {DBF_MAX_BYTES} byte bị cắt (kết thúc bằng …); đầy đủ trong",
         f"{base}.csv (UTF-8, WKT). Text longer than {DBF_MAX_BYTES} bytes is cut (ending in …);",
@@ -110,6 +120,8 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
     ≤10-character field mapping, and the CSV export holding the full, uncut text."""
     import pandas as pd
 
+
+    style_columns = {k: SHP_NAMES[k] for k in qgis_style.RECORD_COLUMNS}
     base = f"{FILE_STEM}-{today.isoformat()}"
     geoms = reproject(geometries(wkbs), crs)
     frame = _frame(records, geoms, crs or WGS84)
@@ -137,6 +149,12 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
                 present = set(types[mask])
                 options["geometry_type"] = "Point" if present == {"Point"} else family[-1]
             _write(part, path, driver="ESRI Shapefile", **options)
+            if family != (None,):  # QGIS opens <name>.qml with <name>.shp
+                drawn = (symbology.family_of(family[0]) or "line",)
+                (Path(tmp) / f"{name}.qml").write_text(
+                    qgis_style.qml(drawn, style_columns), encoding="utf-8")
+                (Path(tmp) / f"{name}.sld").write_text(
+                    qgis_style.sld(name, drawn, style_columns), encoding="utf-8")
             for member in sorted(Path(tmp).glob(f"{name}.*")):
                 zf.write(member, member.name)
             written.append(path.name)
@@ -146,11 +164,6 @@ def to_shapefile_zip(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | N
 
 
 def to_kml(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]) -> bytes:
-    """KML (WGS 84): every attribute in ExtendedData, the Vietnamese name as the label."""
-    geoms = geometries(wkbs)
-    frame = _frame(records, geoms, WGS84)
-    frame.insert(0, "Name", frame["name_vi"])  # GDAL's KML driver writes it as <name>
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "export.kml"
-        _write(frame, path, layer=LAYER, driver="KML", promote_to_multi=False)
-        return path.read_bytes()
+    """KML (WGS 84) styled like the web map: see tracker.formats.kml."""
+
+    return kml.to_kml(records, geometries(wkbs))
