@@ -67,7 +67,7 @@ def register(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
     from .. import i18n
-    from . import api, assets, ogcapi, pages
+    from . import api, assets, map_frames, ogcapi, pages, security_headers
 
     Bootstrap5(app)
     i18n.init_app(app)
@@ -75,7 +75,9 @@ def register(app: Flask) -> None:
     app.register_error_handler(TrackerError, _handle_tracker_error)
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(Exception, _handle_unexpected)
+    security_headers.register(app, app.extensions["tracker"].settings)
     app.register_blueprint(assets.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(map_frames.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ogcapi.bp)
