@@ -75,4 +75,5 @@ def frame_script(variant: str, lang: str) -> Response:
         response.headers["Cache-Control"] = f"public, max-age={ONE_YEAR}, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
