@@ -14,7 +14,8 @@ and then the growth factor of each figure from one size to the next (10x more pr
 a factor of 10 or less is linear or better; the verdict allows NOISE for a shared machine).
 
 Targets at 10,000: page < 200 KB, paint < 2 s, /projects median < 150 ms.
-Run: `make bench`, or `python -m bench.bench_map [N ...]` for chosen sizes.
+Run: `make bench`, or `python -m bench.bench_map [N ...] [--no-paint]` for chosen sizes
+(--no-paint skips Chromium: the server-side figures only).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
             "parse_ms": statistics.median(parse), "build_ms": statistics.median(build)}
 
 
-def measure(n: int) -> dict[str, Any]:
+def measure(n: int, paint: bool = True) -> dict[str, Any]:
     from bench.synthetic import CODE_PREFIX, populate
     from tracker import create_app
     from tracker.config import REPO_ROOT
@@ -148,13 +149,13 @@ def measure(n: int) -> dict[str, Any]:
         sorted_search = _timings(client, "/projects?q=bon+tong&sort=investment&desc=1", repeats)
         map_rps = _throughput(client, "/map")
         project_rps = _throughput(client, f"/projects/{CODE_PREFIX}-{0:06d}")
-        paint = _paint(app, PAINT_LOADS.get(n, 1))
+        painted = _paint(app, PAINT_LOADS.get(n, 1)) if paint else None
         app.extensions["tracker"].engine.dispose()
         return {"n": n, "populate_s": populate_s, "page_bytes": len(page.data),
                 "features_bytes": len(body), "features_ms": features_ms,
                 "projects_median_ms": table[0], "projects_p95_ms": table[1],
                 "search_median_ms": sorted_search[0], "search_p95_ms": sorted_search[1],
-                "repeats": repeats, "paint": paint, "map_rps": map_rps,
+                "repeats": repeats, "paint": painted, "map_rps": map_rps,
                 "project_rps": project_rps}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -171,7 +172,7 @@ def _print(r: dict[str, Any]) -> None:
               f"(GeoJSON request {paint['fetch_ms']:.0f} ms, parse {paint['parse_ms']:.0f} ms, "
               f"layers {paint['build_ms']:.0f} ms)")
     else:
-        print("   paint in Chromium       skipped (no Chromium; set TRACKER_CHROMIUM)")
+        print("   paint in Chromium       skipped (--no-paint, or no Chromium: TRACKER_CHROMIUM)")
     print(f"   /projects               median {r['projects_median_ms']:6.1f} ms, "
           f"p95 {r['projects_p95_ms']:6.1f} ms  ({r['repeats']} requests)")
     print(f"   /map                    {r['map_rps'][0]:6.1f} requests/s "
@@ -220,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     started = time.perf_counter()
     for n in sizes:
-        result = measure(n)
+        result = measure(n, paint="--no-paint" not in args)
         _print(result)
         results.append(result)
     _growth(results)
