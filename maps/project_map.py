@@ -39,6 +39,7 @@ from markupsafe import Markup, escape
 from tracker import vocab
 
 from . import styles
+from .legend import legend_markup
 from .script_json import data_block
 
 # Translated strings the map shows (keys of the labels). "drawn" contains {n}, "simplified" {m}.
@@ -98,6 +99,15 @@ class MapData:
     kinds: tuple[str, ...] = field(default_factory=lambda: vocab.codes(vocab.KINDS))
     project_url: str = "/projects/"  # + the project code
     popup_url: str = "/map/popup/"  # + code + ".json": a popup's values, when not inline
+
+
+def data_id(map_id: str) -> str:
+    """The id of the page element holding a map's data block."""
+    return f"{map_id}_data"
+
+
+def legend_id(map_id: str) -> str:
+    return f"{map_id}_legend"
 
 
 class TrackerMap(folium.Map):
@@ -170,7 +180,8 @@ class BoundaryLayer(Layer):
 
 
 class Legend(folium.MacroElement):
-    """Status colours and kind symbols, as a Leaflet control (HTML escaped here)."""
+    """Status colours and kind symbols, as a Leaflet control (HTML escaped by legend_markup;
+    every kind is listed, tracker-map.js removes those outside the selection)."""
 
     _template = Template(
         """
@@ -183,11 +194,19 @@ class Legend(folium.MacroElement):
         """
     )
 
-    def __init__(self, markup: Markup, element_id: str):
+    def __init__(self, labels: Mapping[str, str], lang: str):
         super().__init__()
         self._name = "Legend"
-        self.markup = markup
-        self.element_id = element_id
+        self.labels = labels
+        self.lang = lang
+        self.element_id = ""
+        self.markup = Markup("")
+
+    def render(self, **kwargs: Any) -> None:
+        self.element_id = legend_id(self._parent.get_name())
+        self.markup = legend_markup(self.labels, self.lang, self.element_id,
+                                    vocab.codes(vocab.KINDS))
+        super().render(**kwargs)
 
 
 class ProjectFeatures(folium.MacroElement):
@@ -203,79 +222,22 @@ class ProjectFeatures(folium.MacroElement):
             }, {
                 control: {{ this.control.get_name() }},
                 boundaries: {{ this.boundaries.get_name() }},
-                data: {{ this.data_id|tojson }}
+                data: {{ this.data_element_id()|tojson }}
             });
         {% endmacro %}
         """
     )
 
     def __init__(self, groups: dict[str, folium.FeatureGroup], control: folium.LayerControl,
-                 boundaries: BoundaryLayer, data_id: str):
+                 boundaries: BoundaryLayer):
         super().__init__()
         self._name = "ProjectFeatures"
         self.groups = groups
         self.control = control
         self.boundaries = boundaries
-        self.data_id = data_id
 
-
-# --------------------------------------------------------------------------- legend
-
-def _line_symbol(colour: str, weight: int, dash: str | None = None,
-                 opacity: float = styles.OPACITY) -> Markup:
-    dash_attr = Markup(' stroke-dasharray="{}"').format(dash) if dash else Markup("")
-    return Markup(
-        '<svg class="tm-symbol" width="34" height="14" viewBox="0 0 34 14" aria-hidden="true">'
-        '<line x1="2" y1="7" x2="32" y2="7" stroke="{}" stroke-width="{}" stroke-opacity="{}"'
-        ' stroke-linecap="round"{}/></svg>').format(colour, weight, opacity, dash_attr)
-
-
-def _water_symbol(weight: int, dash: str | None) -> Markup:
-    return Markup(
-        '<svg class="tm-symbol" width="34" height="14" viewBox="0 0 34 14" aria-hidden="true">'
-        '<line x1="2" y1="7" x2="32" y2="7" stroke="{}" stroke-width="{}" '
-        'stroke-linecap="round"/>'
-        '<line x1="2" y1="7" x2="32" y2="7" stroke="#555" stroke-width="{}"'
-        ' stroke-dasharray="{}"/></svg>').format(styles.WATER_BLUE, weight + 4, max(weight - 2, 2),
-                                                 dash or "6 4")
-
-
-def _marker_symbol(fill: str = "#888", opacity: float = styles.OPACITY) -> Markup:
-    return Markup(
-        '<svg class="tm-symbol" width="34" height="16" viewBox="0 0 34 16" aria-hidden="true">'
-        '<circle cx="17" cy="8" r="{}" fill="{}" fill-opacity="{}" stroke="{}" '
-        'stroke-width="2"/></svg>').format(styles.BRIDGE_RADIUS - 1, fill, opacity,
-                                           styles.BRIDGE_OUTLINE)
-
-
-def legend_markup(labels: Mapping[str, str], lang: str, element_id: str,
-                  kinds: tuple[str, ...]) -> Markup:
-    """The legend's HTML: every label escaped (Markup.format escapes its arguments)."""
-    status_items = Markup("").join(
-        Markup('<li><span class="tm-swatch" style="background-color:{}"></span>{}</li>').format(
-            s["colour"], s["label"]) for s in styles.status_styles(lang).values())
-    kind_items = []
-    for code, k in styles.kind_styles(lang).items():
-        if code not in kinds:
-            continue
-        if k["symbol"] == "marker":
-            symbol = _marker_symbol()
-        elif k["symbol"] == "water":
-            symbol = _water_symbol(k["weight"], k["dash"])
-        else:
-            symbol = _line_symbol("#555", k["weight"], k["dash"])
-        kind_items.append(Markup('<li data-kind="{}">{}{}</li>').format(code, symbol,
-                                                                        k["label"]))
-    approx = Markup("<li>{}{}</li>").format(
-        _line_symbol("#555", 5, None, styles.APPROXIMATE_OPACITY), labels["legend_approximate"])
-    return Markup(
-        '<div id="{}" class="tm-legend" data-lang="{}">'
-        '<details open><summary>{}</summary>'
-        '<div class="tm-legend-title">{}</div><ul>{}</ul>'
-        '<div class="tm-legend-title">{}</div><ul>{}{}</ul>'
-        '</details></div>').format(
-            element_id, lang, labels["legend_title"], labels["legend_status"], status_items,
-            labels["legend_kind"], Markup("").join(kind_items), approx)
+    def data_element_id(self) -> str:
+        return data_id(self._parent.get_name())
 
 
 # --------------------------------------------------------------------------- the frame
@@ -344,19 +306,10 @@ def build_frame(opts: FrameOptions) -> folium.Map:
         groups[code] = group
     control = folium.LayerControl(position="topright", collapsed=opts.collapsed_control)
     control.add_to(m)
-    data_id = "TM_DATA"  # replaced once the elements are numbered
-    features = ProjectFeatures(groups, control, boundaries, data_id)
-    m.add_child(features)
-    legend = None
+    m.add_child(ProjectFeatures(groups, control, boundaries))
     if opts.legend:
-        legend = Legend(Markup(""), "")
-        m.add_child(legend)
+        m.add_child(Legend(opts.labels, opts.lang))
     _number_elements(m)
-    features.data_id = f"{m.get_name()}_data"
-    if legend is not None:
-        legend.element_id = f"{m.get_name()}_legend"
-        legend.markup = legend_markup(opts.labels, opts.lang, legend.element_id,
-                                      vocab.codes(vocab.KINDS))
     return m
 
 
@@ -381,7 +334,7 @@ def render_frame(m: folium.Map) -> MapFrame:
     script = "(function () {\n" + figure.script.render() + "\n})();\n"
     # Folium's output is markup it generated from settings and translations only.
     return MapFrame(head=Markup(figure.header.render()), body=Markup(figure.html.render()),
-                    script=script, map_id=m.get_name(), data_id=f"{m.get_name()}_data",
+                    script=script, map_id=m.get_name(), data_id=data_id(m.get_name()),
                     version=hashlib.sha256(script.encode()).hexdigest()[:12])
 
 

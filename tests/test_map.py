@@ -16,6 +16,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from maps import features as mf
 from maps import styles
+from maps.legend import legend_markup
 from maps.project_map import (
     LABEL_KEYS,
     Assets,
@@ -23,7 +24,6 @@ from maps.project_map import (
     MapData,
     build_frame,
     frame_for,
-    legend_markup,
     map_data,
     render_frame,
     render_parts,

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import LiveServer, make_seeded_app, wait_for_map
+from tests.factories import make_project
 
 pytestmark = pytest.mark.browser
 
 TILES = "http://tiles.intranet.local/{z}/{x}/{y}.png"
+BRACES = "Cầu {{ tạm }} {% raw %} {# <b>&</b>"
 RECORD_VIOLATIONS = """
 window.__violations = [];
 document.addEventListener('securitypolicyviolation', (e) => {
@@ -29,6 +31,10 @@ document.addEventListener('securitypolicyviolation', (e) => {
 def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path):
     app = make_seeded_app(tmp_path_factory.mktemp("csp"), sqlite_template, osm_tiles=True,
                           tiles_url=TILES)
+    with app.extensions["tracker"].sessions() as s:
+        s.add(make_project("braces", kind="bridge", name_vi=BRACES, name_en=BRACES + " (en)",
+                           owner=BRACES))
+        s.commit()
     server = LiveServer(app)
     yield server
     server.stop()
@@ -71,7 +77,7 @@ def test_map_draws_under_the_policy(csp_page, live_server, lang):
     policy = visit(page, f"{live_server.url}/map?lang={lang}")
     assert "http://tiles.intranet.local" in policy and "https://tile.openstreetmap.org" in policy
     drawn = wait_for_map(page)
-    assert len(drawn["codes"]) == 10 and drawn["lines"] == 9 and drawn["markers"] == 1
+    assert len(drawn["codes"]) == 11 and drawn["lines"] == 9 and drawn["markers"] == 2
     # the province outlines came from the data block, into the frame's empty layer
     outlines = page.evaluate("""() => {
         const s = window.trackerMap; let n = 0;
@@ -117,4 +123,26 @@ def test_other_pages_pass_the_policy(csp_page, live_server, path):
     if path.startswith("/projects/no-such"):  # the browser logs the page's own 404
         page.console_messages[:] = [m for m in page.console_messages if "404" not in m]
         page.errors[:] = [m for m in page.errors if "404" not in m]
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_text_with_template_syntax_reaches_the_map_as_the_same_text(csp_page, live_server,
+                                                                     lang):
+    page = csp_page
+    name = BRACES if lang == "vi" else BRACES + " (en)"
+    visit(page, f"{live_server.url}/projects/braces?lang={lang}")
+    wait_for_map(page)
+    assert page.locator("h1").inner_text() == name
+    page.evaluate("""() => { const s = window.trackerMap;
+        s.layers.braces.fire('click', {latlng: s.layers.braces.getLatLng()}, true); }""")
+    popup = page.locator('.tm-popup[data-code="braces"][data-loaded="true"]')
+    popup.wait_for()
+    assert popup.locator(".tm-popup-name").inner_text() == name
+    assert BRACES in popup.inner_text()  # the owner, and the other language's name
+    visit(page, f"{live_server.url}/map?lang={lang}")
+    wait_for_map(page)
+    box = page.locator(".tm-search input")
+    box.fill("tạm")
+    assert page.locator(".tm-search-hit").all_inner_texts() == [name]
     assert_clean(page)
