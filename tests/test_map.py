@@ -12,6 +12,8 @@ import folium
 import orjson
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from maps import features as mf
@@ -334,3 +336,13 @@ def test_features_are_built_in_chunks_that_join_into_one_collection():
     assert len(list(mf.map_features_chunks(rows))) == 3 + 2  # head, 3 chunks, tail
     assert orjson.loads(mf.map_features([])) == {"type": "FeatureCollection", "count": 0,
                                                   "simplified_m": 0, "features": []}
+
+
+@given(st.text())
+def test_script_json_gives_back_any_text_and_nothing_a_parser_could_misread(text):
+    from maps.script_json import script_json
+
+    encoded = script_json({"name": text, "list": [text, {"x": text}]})
+    assert json.loads(encoded) == {"name": text, "list": [text, {"x": text}]}
+    for sequence in ("<", ">", "&", "{{", "{%", "{#"):
+        assert sequence not in encoded
