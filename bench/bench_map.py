@@ -7,11 +7,15 @@ For each size it prints:
   a few loads; the app served for real on 127.0.0.1);
 - /projects: median and p95 over REPEATS requests (Flask test client), default order, and
   sorted by investment with a diacritics-free search;
+- /map and /projects/<code> throughput: requests per second, one after another for
+  THROUGHPUT_S seconds in one process (Flask test client), with the province outlines loaded
+  as in production (the page's render time, not the features' download);
 and then the growth factor of each figure from one size to the next (10x more projects:
 a factor of 10 or less is linear or better; the verdict allows NOISE for a shared machine).
 
 Targets at 10,000: page < 200 KB, paint < 2 s, /projects median < 150 ms.
-Run: `make bench`, or `python -m bench.bench_map [N ...]` for chosen sizes.
+Run: `make bench`, or `python -m bench.bench_map [N ...] [--no-paint]` for chosen sizes
+(--no-paint skips Chromium: the server-side figures only).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ REPEATS = {1_000: 30, 10_000: 30, 100_000: 20}
 PAINT_LOADS = {1_000: 3, 10_000: 3, 100_000: 1}
 FEATURE_BUILDS = {1_000: 5, 10_000: 3, 100_000: 2}
 NOISE = 1.2  # timings on a shared machine wobble: "linear" allows 20 % over the size ratio
+THROUGHPUT_S = 5.0
 TARGETS = {"page_kb": 200, "paint_s": 2.0, "projects_median_ms": 150}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -52,6 +57,22 @@ def _timings(client: Any, url: str, repeats: int) -> tuple[float, float]:
     samples.sort()
     p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
     return statistics.median(samples), p95
+
+
+def _throughput(client: Any, url: str, seconds: float = THROUGHPUT_S
+                ) -> tuple[float, float, float]:
+    """Requests per second, median ms and CPU ms per request of `url`, requested back to
+    back for `seconds` (CPU time is the figure to compare on a busy shared machine)."""
+    client.get(url)  # warm caches
+    samples = []
+    started, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - started < seconds:
+        t0 = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    cpu_ms = (time.process_time() - cpu) * 1000 / len(samples)
+    return len(samples) / (time.perf_counter() - started), statistics.median(samples), cpu_ms
 
 
 def _paint(app: Any, loads: int) -> dict[str, float] | None:
@@ -100,10 +121,12 @@ def _paint(app: Any, loads: int) -> dict[str, float] | None:
             "parse_ms": statistics.median(parse), "build_ms": statistics.median(build)}
 
 
-def measure(n: int) -> dict[str, Any]:
-    from bench.synthetic import populate
+def measure(n: int, paint: bool = True) -> dict[str, Any]:
+    from bench.synthetic import CODE_PREFIX, populate
     from tracker import create_app
+    from tracker.config import REPO_ROOT
     from tracker.db import migrate
+    from tracker.services import seed_boundaries_if_empty
 
     folder = Path(tempfile.mkdtemp(prefix=f"bench-map-{n}-"))
     try:
@@ -114,6 +137,7 @@ def measure(n: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         with app.extensions["tracker"].sessions() as session:
             populate(session, n)
+            seed_boundaries_if_empty(session, REPO_ROOT / "geodata" / "boundaries.geojson")
         populate_s = time.perf_counter() - t0
         client = app.test_client()
         page = client.get("/map")
@@ -128,13 +152,16 @@ def measure(n: int) -> dict[str, Any]:
         repeats = REPEATS.get(n, 20)
         table = _timings(client, "/projects", repeats)
         sorted_search = _timings(client, "/projects?q=bon+tong&sort=investment&desc=1", repeats)
-        paint = _paint(app, PAINT_LOADS.get(n, 1))
+        map_rps = _throughput(client, "/map")
+        project_rps = _throughput(client, f"/projects/{CODE_PREFIX}-{0:06d}")
+        painted = _paint(app, PAINT_LOADS.get(n, 1)) if paint else None
         app.extensions["tracker"].engine.dispose()
         return {"n": n, "populate_s": populate_s, "page_bytes": len(page.data),
                 "features_bytes": len(body), "features_ms": features_ms,
                 "projects_median_ms": table[0], "projects_p95_ms": table[1],
                 "search_median_ms": sorted_search[0], "search_p95_ms": sorted_search[1],
-                "repeats": repeats, "paint": paint}
+                "repeats": repeats, "paint": painted, "map_rps": map_rps,
+                "project_rps": project_rps}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -150,9 +177,13 @@ def _print(r: dict[str, Any]) -> None:
               f"(GeoJSON request {paint['fetch_ms']:.0f} ms, parse {paint['parse_ms']:.0f} ms, "
               f"layers {paint['build_ms']:.0f} ms)")
     else:
-        print("   paint in Chromium       skipped (no Chromium; set TRACKER_CHROMIUM)")
+        print("   paint in Chromium       skipped (--no-paint, or no Chromium: TRACKER_CHROMIUM)")
     print(f"   /projects               median {r['projects_median_ms']:6.1f} ms, "
           f"p95 {r['projects_p95_ms']:6.1f} ms  ({r['repeats']} requests)")
+    for label, key in (("/map", "map_rps"), ("/projects/<code>", "project_rps")):
+        rps, median, cpu = r[key]
+        print(f"   {label:<23} {rps:6.1f} requests/s (median {median:.1f} ms, "
+              f"CPU {cpu:.1f} ms a request)")
     print(f"   /projects?q=&sort=      median {r['search_median_ms']:6.1f} ms, "
           f"p95 {r['search_p95_ms']:6.1f} ms")
     sys.stdout.flush()
@@ -195,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     started = time.perf_counter()
     for n in sizes:
-        result = measure(n)
+        result = measure(n, paint="--no-paint" not in args)
         _print(result)
         results.append(result)
     _growth(results)

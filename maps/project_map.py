@@ -1,23 +1,37 @@
 """The planners' map, built with Folium: pure functions (no database, no Flask).
 
-Folium builds the frame: the Leaflet map, the basemap choices (OpenStreetMap, an internal tile
-server, none), one overlay per project kind, the province outlines, the layer control, the
-legend and the initial view. The projects themselves are drawn in the browser by
-tracker-map.js, either fetched from a GeoJSON URL (the page stays small however many projects
-are selected) or passed inline (one project, on its own page).
+The map comes in two parts that never mix:
 
-Everything reaches the browser escaped: HTML through markupsafe, JSON inside <script> through
-Jinja's tojson (which escapes <, >, & and '), and the popups are DOM nodes filled with
-textContent. Assets are the app's own URLs, never a CDN.
+- the **frame**, built by Folium from settings and language only (the Leaflet map, the
+  basemaps, an empty province-outline layer, one overlay per project kind, the layer control,
+  the legend). It holds no stored text, so it is built once per process for each
+  FrameOptions (frame_for, cached) and its script is served as a file (no inline script:
+  the pages pass a Content-Security-Policy without 'unsafe-inline'). Element names are
+  numbered, not random, so every worker process builds the same bytes.
+- the **data**: everything that comes from the database or the request (features or their
+  URL, province outlines, the view, the focus, which kinds) and the labels, as JSON in a
+  `<script type="application/json">` block (maps.script_json), which tracker-map.js reads.
+
+Folium's branca compiles what it renders a second time as a Jinja template, so stored text
+must never pass through it (a project named "{{ ... }}" would run on the server); here none
+can, and build_frame refuses labels or settings that look like template syntax.
+
+Popups, tooltips and search results are DOM nodes filled with textContent by tracker-map.js.
+Assets are the app's own URLs, never a CDN.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import folium
+from branca.element import Element
 from folium.map import Layer
 from folium.template import Template
 from markupsafe import Markup, escape
@@ -25,8 +39,10 @@ from markupsafe import Markup, escape
 from tracker import vocab
 
 from . import styles
+from .legend import legend_markup
+from .script_json import data_block
 
-# Translated strings the map shows (keys of MapOptions.labels). "drawn" contains {n}.
+# Translated strings the map shows (keys of the labels). "drawn" contains {n}, "simplified" {m}.
 LABEL_KEYS = (
     "basemap_osm", "basemap_osm_attribution", "basemap_internal",
     "basemap_internal_attribution", "basemap_none",
@@ -37,10 +53,13 @@ LABEL_KEYS = (
     "search_label", "search_placeholder", "search_none", "loading", "load_error", "drawn",
     "simplified",
     "focus_missing",
+    "zoom_in", "zoom_out", "layers",
 )
-DEFAULT_VIEW = (9.93, 105.62)  # Cần Thơ – Hậu Giang, when nothing selected has a geometry
+OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_VIEW = (9.93, 105.62)  # Cần Thơ – Hậu Giang, until the data's bounds are known
 DEFAULT_ZOOM = 10
 FIT_MAX_ZOOM = 15
+TEMPLATE_SYNTAX = re.compile(r"\{[{%#]")
 
 
 @dataclass(frozen=True)
@@ -54,46 +73,50 @@ class Assets:
 
 
 @dataclass(frozen=True)
-class MapOptions:
+class FrameOptions:
+    """Everything the Folium frame depends on: settings, language and the page's kind of map,
+    never stored data. Hashable: frame_for caches one frame per value."""
+
     assets: Assets
-    labels: Mapping[str, str]
+    labels: Mapping[str, str] = field(hash=False)  # translations (the catalogue, per lang)
     lang: str = "vi"
+    osm_tiles: bool = True
+    tiles_url: str = ""
+    search: bool = True
+    legend: bool = True
+    collapsed_control: bool = False
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What one request shows: from the database and the query string (never in the frame)."""
+
     features_url: str | None = None  # GeoJSON URL (maps.features.map_features output)
-    features: Mapping[str, Any] | None = None  # or an inline FeatureCollection (small only)
+    features: Any = None  # or an inline FeatureCollection (small only; orjson.Fragment ok)
     boundaries: Mapping[str, Any] | None = None  # province outlines, FeatureCollection
     bounds: tuple[float, float, float, float] | None = None  # lon/lat envelope to open on
     focus: str | None = None  # a project code: centre on it and open its popup
     kinds: tuple[str, ...] = field(default_factory=lambda: vocab.codes(vocab.KINDS))
-    osm_tiles: bool = True
-    tiles_url: str = ""
     project_url: str = "/projects/"  # + the project code
     popup_url: str = "/map/popup/"  # + code + ".json": a popup's values, when not inline
-    search: bool = True
-    legend: bool = True
-    collapsed_control: bool = False
-    height: str = "100%"
+
+
+def data_id(map_id: str) -> str:
+    """The id of the page element holding a map's data block."""
+    return f"{map_id}_data"
+
+
+def legend_id(map_id: str) -> str:
+    return f"{map_id}_legend"
 
 
 class TrackerMap(folium.Map):
-    """folium.Map with the app's local assets and without Folium's page-wide styles (it sits
-    inside our page, not alone in a document)."""
+    """folium.Map with the app's local assets, without Folium's page-wide styles and inline
+    scripts (it sits inside our page; its size is in tracker-map.css), and with the zoom
+    buttons left to tracker-map.js (their titles are translated there)."""
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-            <style>
-                #{{ this.get_name() }} {
-                    position: relative;
-                    width: {{ this.width[0] }}{{ this.width[1] }};
-                    height: {{ this.height[0] }}{{ this.height[1] }};
-                }
-            </style>
-            <script>
-                L_NO_TOUCH = {{ this.global_switches.no_touch|tojson }};
-                L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
-            </script>
-        {% endmacro %}
-
         {% macro html(this, kwargs) %}
             <div class="folium-map tracker-map" id={{ this.get_name()|tojson }}></div>
         {% endmacro %}
@@ -113,7 +136,7 @@ class TrackerMap(folium.Map):
     )
 
     def __init__(self, assets: Assets, **kwargs: Any):
-        super().__init__(tiles=None, **kwargs)
+        super().__init__(tiles=None, zoom_control=False, **kwargs)
         # On the instance, so Folium's module-level CDN lists are never touched.
         self.default_js = [("leaflet", assets.leaflet_js), ("tracker_map", assets.map_js)]
         self.default_css = [("leaflet_css", assets.leaflet_css),
@@ -136,8 +159,29 @@ class BlankBasemap(Layer):
         self._name = "BlankBasemap"
 
 
+class BoundaryLayer(Layer):
+    """The province outlines' overlay, empty: tracker-map.js adds the outlines from the data
+    block (their names are stored text) or takes the overlay away when none are loaded."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.geoJson(null, {{ this.options|tojavascript }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "BoundaryLayer"
+        self.options = {"interactive": False, "style": {
+            "color": "#495057", "weight": 1.5, "dashArray": "5 4", "fill": True,
+            "fillColor": "#adb5bd", "fillOpacity": 0.06}}
+
+
 class Legend(folium.MacroElement):
-    """Status colours and kind symbols, as a Leaflet control (HTML escaped here)."""
+    """Status colours and kind symbols, as a Leaflet control (HTML escaped by legend_markup;
+    every kind is listed, tracker-map.js removes those outside the selection)."""
 
     _template = Template(
         """
@@ -150,15 +194,24 @@ class Legend(folium.MacroElement):
         """
     )
 
-    def __init__(self, markup: Markup, element_id: str):
+    def __init__(self, labels: Mapping[str, str], lang: str):
         super().__init__()
         self._name = "Legend"
-        self.markup = markup
-        self.element_id = element_id
+        self.labels = labels
+        self.lang = lang
+        self.element_id = ""
+        self.markup = Markup("")
+
+    def render(self, **kwargs: Any) -> Any:
+        assert self._parent is not None, "a legend is added to its map first"
+        self.element_id = legend_id(self._parent.get_name())
+        self.markup = legend_markup(self.labels, self.lang, self.element_id,
+                                    vocab.codes(vocab.KINDS))
+        return super().render(**kwargs)
 
 
 class ProjectFeatures(folium.MacroElement):
-    """Hands the per-kind overlays and the drawing configuration to tracker-map.js."""
+    """Hands the overlays, the layer control and the data block's id to tracker-map.js."""
 
     _template = Template(
         """
@@ -167,123 +220,142 @@ class ProjectFeatures(folium.MacroElement):
                 {%- for kind, group in this.groups.items() %}
                 {{ kind|tojson }}: {{ group.get_name() }},
                 {%- endfor %}
-            }, {{ this.config|tojson }});
+            }, {
+                control: {{ this.control.get_name() }},
+                boundaries: {{ this.boundaries.get_name() }},
+                data: {{ this.data_element_id()|tojson }}
+            });
         {% endmacro %}
         """
     )
 
-    def __init__(self, groups: dict[str, folium.FeatureGroup], config: dict[str, Any]):
+    def __init__(self, groups: dict[str, folium.FeatureGroup], control: folium.LayerControl,
+                 boundaries: BoundaryLayer):
         super().__init__()
         self._name = "ProjectFeatures"
         self.groups = groups
-        self.config = config
+        self.control = control
+        self.boundaries = boundaries
+
+    def data_element_id(self) -> str:
+        assert self._parent is not None, "the layer is added to its map first"
+        return data_id(self._parent.get_name())
 
 
-# --------------------------------------------------------------------------- legend
+# --------------------------------------------------------------------------- the frame
 
-def _line_symbol(colour: str, weight: int, dash: str | None = None,
-                 opacity: float = styles.OPACITY) -> Markup:
-    dash_attr = Markup(' stroke-dasharray="{}"').format(dash) if dash else Markup("")
-    return Markup(
-        '<svg class="tm-symbol" width="34" height="14" viewBox="0 0 34 14" aria-hidden="true">'
-        '<line x1="2" y1="7" x2="32" y2="7" stroke="{}" stroke-width="{}" stroke-opacity="{}"'
-        ' stroke-linecap="round"{}/></svg>').format(colour, weight, opacity, dash_attr)
-
-
-def _water_symbol(weight: int, dash: str | None) -> Markup:
-    return Markup(
-        '<svg class="tm-symbol" width="34" height="14" viewBox="0 0 34 14" aria-hidden="true">'
-        '<line x1="2" y1="7" x2="32" y2="7" stroke="{}" stroke-width="{}" '
-        'stroke-linecap="round"/>'
-        '<line x1="2" y1="7" x2="32" y2="7" stroke="#555" stroke-width="{}"'
-        ' stroke-dasharray="{}"/></svg>').format(styles.WATER_BLUE, weight + 4, max(weight - 2, 2),
-                                                 dash or "6 4")
-
-
-def _marker_symbol(fill: str = "#888", opacity: float = styles.OPACITY) -> Markup:
-    return Markup(
-        '<svg class="tm-symbol" width="34" height="16" viewBox="0 0 34 16" aria-hidden="true">'
-        '<circle cx="17" cy="8" r="{}" fill="{}" fill-opacity="{}" stroke="{}" '
-        'stroke-width="2"/></svg>').format(styles.BRIDGE_RADIUS - 1, fill, opacity,
-                                           styles.BRIDGE_OUTLINE)
-
-
-def legend_markup(labels: Mapping[str, str], lang: str, element_id: str,
-                  kinds: tuple[str, ...]) -> Markup:
-    """The legend's HTML: every label escaped (Markup.format escapes its arguments)."""
-    status_items = Markup("").join(
-        Markup('<li><span class="tm-swatch" style="background-color:{}"></span>{}</li>').format(
-            s["colour"], s["label"]) for s in styles.status_styles(lang).values())
-    kind_items = []
-    for code, k in styles.kind_styles(lang).items():
-        if code not in kinds:
-            continue
-        if k["symbol"] == "marker":
-            symbol = _marker_symbol()
-        elif k["symbol"] == "water":
-            symbol = _water_symbol(k["weight"], k["dash"])
-        else:
-            symbol = _line_symbol("#555", k["weight"], k["dash"])
-        kind_items.append(Markup("<li>{}{}</li>").format(symbol, k["label"]))
-    approx = Markup("<li>{}{}</li>").format(
-        _line_symbol("#555", 5, None, styles.APPROXIMATE_OPACITY), labels["legend_approximate"])
-    return Markup(
-        '<div id="{}" class="tm-legend" data-lang="{}">'
-        '<details open><summary>{}</summary>'
-        '<div class="tm-legend-title">{}</div><ul>{}</ul>'
-        '<div class="tm-legend-title">{}</div><ul>{}{}</ul>'
-        '</details></div>').format(
-            element_id, lang, labels["legend_title"], labels["legend_status"], status_items,
-            labels["legend_kind"], Markup("").join(kind_items), approx)
-
-
-# --------------------------------------------------------------------------- the map
-
-def _initial_view(bounds: tuple[float, float, float, float] | None
-                  ) -> tuple[tuple[float, float], int]:
-    if bounds is None:
-        return DEFAULT_VIEW, DEFAULT_ZOOM
-    x0, y0, x1, y1 = bounds
-    return ((y0 + y1) / 2, (x0 + x1) / 2), DEFAULT_ZOOM
-
-
-def _basemaps(m: folium.Map, opts: MapOptions) -> None:
+def _basemaps(m: folium.Map, opts: FrameOptions) -> None:
     """Internal tiles first when configured (an intranet has them), then OSM, then none."""
     labels = opts.labels
-    choices: list[tuple[str, Any]] = []
-    if opts.tiles_url:
-        choices.append(("internal", opts.tiles_url))
-    if opts.osm_tiles:
-        choices.append(("osm", "OpenStreetMap"))
-    choices.append(("none", None))
-    for i, (which, tiles) in enumerate(choices):
+    choices: list[str] = (["internal"] if opts.tiles_url else []) + (
+        ["osm"] if opts.osm_tiles else []) + ["none"]
+    for i, which in enumerate(choices):
         show = i == 0
         if which == "internal":
-            folium.TileLayer(tiles=tiles, name=str(escape(labels["basemap_internal"])),
+            folium.TileLayer(tiles=opts.tiles_url, name=str(escape(labels["basemap_internal"])),
                              attr=str(escape(labels["basemap_internal_attribution"])),
                              max_zoom=19, show=show).add_to(m)
         elif which == "osm":
             attribution = Markup('&copy; <a href="https://www.openstreetmap.org/copyright">'
                                  '{}</a>').format(labels["basemap_osm_attribution"])
-            folium.TileLayer(tiles="OpenStreetMap", name=str(escape(labels["basemap_osm"])),
-                             attr=str(attribution), show=show).add_to(m)
+            folium.TileLayer(tiles=OSM_TILES_URL, name=str(escape(labels["basemap_osm"])),
+                             attr=str(attribution), max_zoom=19, show=show).add_to(m)
         else:
             m.add_child(BlankBasemap(str(escape(labels["basemap_none"])), show))
 
 
-def _boundaries(m: folium.Map, opts: MapOptions) -> None:
-    if not opts.boundaries:
-        return
-    folium.GeoJson(
-        dict(opts.boundaries), name=str(escape(opts.labels["boundaries"])),
-        style_function=lambda _f: {"color": "#495057", "weight": 1.5, "dashArray": "5 4",
-                                   "fill": True, "fillColor": "#adb5bd", "fillOpacity": 0.06},
-        interactive=False, overlay=True, control=True, show=True,
-    ).add_to(m)
+def _check_frame_options(opts: FrameOptions) -> None:
+    missing = [k for k in LABEL_KEYS if k not in opts.labels]
+    if missing:
+        raise ValueError(f"map labels missing: {', '.join(missing)}")
+    # Folium re-templates the frame: nothing in it may read as template syntax.
+    for name, text in [*opts.labels.items(), ("tiles_url", opts.tiles_url)]:
+        if TEMPLATE_SYNTAX.search(text):
+            raise ValueError(f"map frame text {name!r} looks like template syntax "
+                             "({{, {% or {#): Folium would run it")
 
 
-def draw_config(opts: MapOptions) -> dict[str, Any]:
-    """The JSON tracker-map.js reads (rendered with tojson: safe inside <script>)."""
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in list(element._children.values()):
+        yield from _walk(child)
+
+
+def _number_elements(m: folium.Map) -> None:
+    """Replace Folium's random element ids by their place in the tree, so the frame's bytes
+    depend only on its options (the same in every worker process and after a restart)."""
+    for i, element in enumerate(_walk(m)):
+        element._id = str(i)
+    for element in _walk(m):
+        element._children = OrderedDict(
+            (child.get_name(), child) for child in element._children.values())
+
+
+def build_frame(opts: FrameOptions) -> folium.Map:
+    """The map's frame for `opts`: Folium elements only, no data (see the module's doc)."""
+    _check_frame_options(opts)
+    m = TrackerMap(opts.assets, location=DEFAULT_VIEW, zoom_start=DEFAULT_ZOOM,
+                   prefer_canvas=True, control_scale=True)
+    _basemaps(m, opts)
+    boundaries = BoundaryLayer(str(escape(opts.labels["boundaries"])))
+    m.add_child(boundaries)
+    kind_styles = styles.kind_styles(opts.lang)
+    groups: dict[str, folium.FeatureGroup] = {}
+    for code in vocab.codes(vocab.KINDS):
+        group = folium.FeatureGroup(name=str(escape(kind_styles[code]["label"])), overlay=True,
+                                    control=True, show=True)
+        group.add_to(m)
+        groups[code] = group
+    control = folium.LayerControl(position="topright", collapsed=opts.collapsed_control)
+    control.add_to(m)
+    m.add_child(ProjectFeatures(groups, control, boundaries))
+    if opts.legend:
+        m.add_child(Legend(opts.labels, opts.lang))
+    _number_elements(m)
+    return m
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """A rendered frame: links and styles for <head>, the map element (and legend) for
+    <body>, the script that builds the map (served as a file), and its content version."""
+
+    head: Markup
+    body: Markup
+    script: str
+    map_id: str
+    data_id: str
+    version: str
+
+
+def render_frame(m: folium.Map) -> MapFrame:
+    figure: Any = m.get_root()  # a branca Figure: header, html and script
+    figure.header._children.pop("meta_http", None)  # our page declares its charset itself
+    figure.render()
+    # In a function of its own: its names stay out of the page's global scope.
+    script = "(function () {\n" + figure.script.render() + "\n})();\n"
+    # Folium's output is markup it generated from settings and translations only.
+    return MapFrame(head=Markup(figure.header.render()), body=Markup(figure.html.render()),
+                    script=script, map_id=m.get_name(), data_id=data_id(m.get_name()),
+                    version=hashlib.sha256(script.encode()).hexdigest()[:12])
+
+
+@lru_cache(maxsize=64)
+def frame_for(opts: FrameOptions) -> MapFrame:
+    """The frame for `opts`, built and rendered once per process."""
+    return render_frame(build_frame(opts))
+
+
+# --------------------------------------------------------------------------- the data
+
+def map_data(opts: FrameOptions, data: MapData) -> dict[str, Any]:
+    """The JSON tracker-map.js reads from the data block: labels and styles (per language)
+    and this request's data."""
+    if (data.features is None) == (data.features_url is None):
+        raise ValueError("give exactly one of features_url and features")
+    unknown = [k for k in data.kinds if k not in vocab.KIND_BY_CODE]
+    if unknown:
+        raise ValueError(f"unknown kinds: {', '.join(unknown)}")
     config: dict[str, Any] = {
         "lang": opts.lang,
         "labels": {k: opts.labels[k] for k in LABEL_KEYS},
@@ -293,71 +365,38 @@ def draw_config(opts: MapOptions) -> dict[str, Any]:
         "style": {"opacity": styles.OPACITY, "approximateOpacity": styles.APPROXIMATE_OPACITY,
                   "water": styles.WATER_BLUE, "bridgeOutline": styles.BRIDGE_OUTLINE,
                   "bridgeRadius": styles.BRIDGE_RADIUS, "unknown": styles.UNKNOWN_COLOUR},
-        "projectUrl": opts.project_url,
-        "popupUrl": opts.popup_url,
-        "focus": opts.focus,
+        "projectUrl": data.project_url,
+        "popupUrl": data.popup_url,
+        "focus": data.focus,
         "search": opts.search,
+        "shown": list(data.kinds),
         "fitMaxZoom": FIT_MAX_ZOOM,
-        "fitToData": opts.bounds is None,
-        # refitted once drawn: the frame may not have its final size when Folium first fits
-        "bounds": None if opts.bounds is None else [[opts.bounds[1], opts.bounds[0]],
-                                                    [opts.bounds[3], opts.bounds[2]]],
+        "fitToData": data.bounds is None,
+        "bounds": None if data.bounds is None else [[data.bounds[1], data.bounds[0]],
+                                                    [data.bounds[3], data.bounds[2]]],
+        "boundaries": data.boundaries,
     }
-    if opts.features is not None:
-        config["data"] = opts.features
+    if data.features is not None:
+        config["data"] = data.features
     else:
-        config["url"] = opts.features_url
+        config["url"] = data.features_url
     return config
-
-
-def build_map(opts: MapOptions) -> folium.Map:
-    """The map for `opts`: frame by Folium, features drawn by tracker-map.js."""
-    missing = [k for k in LABEL_KEYS if k not in opts.labels]
-    if missing:
-        raise ValueError(f"map labels missing: {', '.join(missing)}")
-    if (opts.features is None) == (opts.features_url is None):
-        raise ValueError("give exactly one of features_url and features")
-    location, zoom = _initial_view(opts.bounds)
-    m = TrackerMap(opts.assets, location=location, zoom_start=zoom, height=opts.height,
-                   prefer_canvas=True, control_scale=True)
-    _basemaps(m, opts)
-    _boundaries(m, opts)
-    kind_styles = styles.kind_styles(opts.lang)
-    groups: dict[str, folium.FeatureGroup] = {}
-    for code in opts.kinds:
-        group = folium.FeatureGroup(name=str(escape(kind_styles[code]["label"])), overlay=True,
-                                    control=True, show=True)
-        group.add_to(m)
-        groups[code] = group
-    if opts.bounds is not None:
-        x0, y0, x1, y1 = opts.bounds
-        fit = folium.FitBounds([[y0, x0], [y1, x1]], max_zoom=FIT_MAX_ZOOM, padding=(24, 24))
-        fit.options["animate"] = False  # open on the selection, not zoom towards it
-        m.add_child(fit)
-    m.add_child(ProjectFeatures(groups, draw_config(opts)))
-    if opts.legend:
-        element_id = f"{m.get_name()}_legend"
-        m.add_child(Legend(legend_markup(opts.labels, opts.lang, element_id, opts.kinds),
-                           element_id))
-    folium.LayerControl(position="topright", collapsed=opts.collapsed_control).add_to(m)
-    return m
 
 
 @dataclass(frozen=True)
 class MapParts:
-    """A rendered map in three pieces for a page template: links and styles for <head>,
-    the map element for <body>, and the script that must run after it."""
+    """A map for a page template: links and styles for <head>, the map element with its
+    data block for <body>, and the URL of the frame's script (to load after the body)."""
 
     head: Markup
     body: Markup
-    script: Markup
+    script_url: str
     map_id: str
 
 
-def render_parts(m: folium.Map) -> MapParts:
-    figure: Any = m.get_root()  # a branca Figure: header, html and script
-    figure.header._children.pop("meta_http", None)  # our page declares its charset itself
-    figure.render()
-    # Folium's output is markup it generated; every data value inside it was escaped above.
-    return MapParts(head=Markup(figure.header.render()), body=Markup(figure.html.render()),
-                    script=Markup(figure.script.render()), map_id=m.get_name())
+def render_parts(frame: MapFrame, opts: FrameOptions, data: MapData, script_url: str
+                 ) -> MapParts:
+    """The cached `frame` with this request's `data` beside it, as JSON (never templated)."""
+    block = data_block(frame.data_id, map_data(opts, data))
+    return MapParts(head=frame.head, body=frame.body + block, script_url=script_url,
+                    map_id=frame.map_id)

@@ -200,3 +200,87 @@ def test_project_page_draws_its_small_map(new_page, live_server, output_dir):
     assert page.locator(".project-map .tm-legend").count() == 0
     page.screenshot(path=str(output_dir / "project.png"), full_page=True)
     assert page.errors == []
+
+
+def test_map_controls_speak_the_pages_language(new_page, live_server):
+    for lang, zoom_in, zoom_out, layers in (("vi", "Phóng to", "Thu nhỏ", "Lớp bản đồ"),
+                                            ("en", "Zoom in", "Zoom out", "Layers")):
+        page, _ = open_map(new_page, live_server, f"/map?lang={lang}")
+        assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == zoom_in
+        assert page.locator(".leaflet-control-zoom-out").get_attribute("aria-label") == zoom_out
+        toggle = page.locator(".leaflet-control-layers-toggle")
+        assert toggle.get_attribute("title") == layers == toggle.get_attribute("aria-label")
+        attribution = page.locator(".leaflet-control-attribution")
+        assert "A JavaScript library" not in attribution.inner_html()
+        if lang == "vi":
+            titles = page.eval_on_selector_all("[title]", "(ns) => ns.map((n) => n.title)")
+            assert not {"Zoom in", "Zoom out", "Layers"} & set(titles)
+        assert page.errors == []
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+def box_of(page, selector):
+    return page.locator(selector).first.bounding_box()
+
+
+def test_phone_opens_on_the_map_with_filters_legend_and_layers_folded(
+        new_page, live_server, output_dir):
+    page, drawn = open_map(new_page, live_server, **PHONE)
+    assert len(drawn["codes"]) == 10
+    assert page.evaluate("() => window.scrollY") == 0
+    height = PHONE["viewport"]["height"]
+    frame = box_of(page, ".tracker-map")
+    visible = min(frame["y"] + frame["height"], height) - frame["y"]
+    assert frame["y"] < height / 3 and visible > 0.6 * height, frame  # the first screen
+    assert frame["width"] >= PHONE["viewport"]["width"] - 1
+    # the filter form waits under its button
+    assert not page.locator("#map-filters").is_visible()
+    toggle = page.get_by_role("button", name="Bộ lọc")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    # the legend and the layer list are folded into small buttons in the corners
+    legend = page.locator(".tm-legend details")
+    assert legend.evaluate("(d) => d.open") is False
+    area = frame["width"] * frame["height"]
+    legend_box, layers_box = box_of(page, ".tm-legend"), box_of(page, ".leaflet-control-layers")
+    assert legend_box["width"] * legend_box["height"] < 0.03 * area, legend_box
+    assert layers_box["width"] * layers_box["height"] < 0.03 * area, layers_box
+    assert "leaflet-control-layers-expanded" not in page.locator(
+        ".leaflet-control-layers").get_attribute("class")
+    page.screenshot(path=str(output_dir / "phone-map.png"))
+    # each opens when asked, and the layer list folds again on a tap on the map
+    page.locator(".leaflet-control-layers-toggle").tap()
+    page.locator(".leaflet-control-layers-expanded").wait_for(state="visible")
+    assert page.get_by_role("radio", name="Không có bản đồ nền").is_visible()
+    page.locator(".tracker-map").tap(position={"x": 60, "y": frame["height"] / 2})
+    page.locator(".leaflet-control-layers-expanded").wait_for(state="detached")
+    page.locator(".tm-legend summary").tap()
+    assert legend.evaluate("(d) => d.open") is True
+    assert "Đang thi công" in page.locator(".tm-legend").inner_text()
+    toggle.tap()
+    page.locator("#map-filters").wait_for(state="visible")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("checkbox", name="Đang thi công").is_visible()
+    assert page.errors == []
+
+
+def test_phone_filter_button_counts_the_active_filters(new_page, live_server):
+    page, drawn = open_map(new_page, live_server, "/map?status=under_construction&kind=bridge",
+                           **PHONE)
+    assert drawn["codes"] == ["vam-xang-bridge"]
+    toggle = page.locator(".map-filters-toggle")
+    assert toggle.locator(".badge").inner_text() == "2"
+    assert toggle.text_content().split()[:2] == ["Bộ", "lọc"]
+    assert "(2 điều kiện đang áp dụng)" in toggle.text_content()
+    assert page.errors == []
+
+
+def test_desktop_shows_the_filters_legend_and_layers_open(new_page, live_server):
+    page, _ = open_map(new_page, live_server)
+    assert page.locator("#map-filters").is_visible()
+    assert not page.locator(".map-filters-toggle").is_visible()
+    assert page.locator(".tm-legend details").evaluate("(d) => d.open") is True
+    assert page.locator(".leaflet-control-layers-expanded").is_visible()
+    assert page.errors == []

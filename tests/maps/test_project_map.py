@@ -12,16 +12,22 @@ import folium
 import orjson
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon
 
 from maps import features as mf
 from maps import styles
+from maps.legend import legend_markup
 from maps.project_map import (
     LABEL_KEYS,
     Assets,
-    MapOptions,
-    build_map,
-    legend_markup,
+    FrameOptions,
+    MapData,
+    build_frame,
+    frame_for,
+    map_data,
+    render_frame,
     render_parts,
 )
 from tracker import vocab
@@ -29,11 +35,32 @@ from tracker import vocab
 ASSETS = Assets(leaflet_js="/assets/leaflet/leaflet.js", leaflet_css="/assets/leaflet/leaflet.css",
                 map_js="/static/tracker/tracker-map.js", map_css="/static/tracker/tracker-map.css")
 LABELS = {key: f"label {key}" for key in LABEL_KEYS}
+DATA_BLOCK = re.compile(r'<script type="application/json" id="([^"]+)">(.*?)</script>', re.S)
 
 
-def options(**kwargs) -> MapOptions:
+def options(**kwargs) -> FrameOptions:
+    kwargs.setdefault("labels", LABELS)
+    return FrameOptions(assets=ASSETS, **kwargs)
+
+
+def frame(**kwargs):
+    return render_frame(build_frame(options(**kwargs)))
+
+
+def data(**kwargs) -> MapData:
     kwargs.setdefault("features_url", "/map/features.geojson?lang=vi")
-    return MapOptions(assets=ASSETS, labels=LABELS, **kwargs)
+    return MapData(**kwargs)
+
+
+def data_blocks(html: str) -> dict[str, dict]:
+    """The page's JSON data blocks by element id, parsed."""
+    return {element_id: json.loads(text) for element_id, text in DATA_BLOCK.findall(html)}
+
+
+def map_data_of(html: str) -> dict:
+    blocks = data_blocks(html)
+    assert len(blocks) == 1, blocks.keys()
+    return next(iter(blocks.values()))
 
 
 DEFAULT_LINE = LineString([(105.5, 9.8), (105.6, 9.9)])
@@ -52,31 +79,32 @@ def row(code="road-1", geometry=DEFAULT_LINE, **kw):
 # --------------------------------------------------------------------------- maps/ (pure)
 
 def test_map_uses_the_apps_assets_and_no_cdn():
-    parts = render_parts(build_map(options()))
-    assert "cdn" not in (parts.head + parts.body + parts.script).lower()
-    srcs = re.findall(r'(?:src|href)="([^"]+)"', parts.head)
+    f = frame()
+    assert "cdn" not in (f.head + f.body + f.script).lower()
+    srcs = re.findall(r'(?:src|href)="([^"]+)"', f.head)
     assert srcs == [ASSETS.leaflet_js, ASSETS.map_js, ASSETS.leaflet_css, ASSETS.map_css]
     # Folium's own (CDN) defaults are untouched for anyone else using Folium
     assert any("cdn" in url for _, url in folium.Map.default_js)
     # and our page, not Folium, owns the document: no page-wide styles, no second charset
-    assert "html, body" not in parts.head and "http-equiv" not in parts.head
+    assert "html, body" not in f.head and "http-equiv" not in f.head
+    # nothing inline for a Content-Security-Policy to refuse: the script is served as a file
+    assert "<style" not in f.head + f.body
+    assert re.findall(r"<script[^>]*>", f.head + f.body) == [
+        f'<script src="{ASSETS.leaflet_js}">', f'<script src="{ASSETS.map_js}">']
 
 
-def test_map_has_basemaps_overlays_per_kind_and_boundaries():
-    boundaries = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "A"},
-         "geometry": {"type": "Polygon", "coordinates": [[[105, 9], [106, 9], [106, 10],
-                                                          [105, 9]]]}}]}
-    parts = render_parts(build_map(options(boundaries=boundaries)))
-    control = parts.script[parts.script.index("base_layers"):]
+def test_frame_has_basemaps_overlays_per_kind_and_boundaries():
+    script = frame().script
+    control = script[script.index("base_layers"):]
     base = control[:control.index("overlays")]
     overlays = control[control.index("overlays"):]
     assert base.index("label basemap_osm") < base.index("label basemap_none")
-    for kind in vocab.KINDS:
+    for kind in vocab.KINDS:  # every kind: the data says which ones a page shows
         assert _json(kind.vi) in overlays
     assert _json("label boundaries") in overlays
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in parts.script
-    assert '"interactive": false' in parts.script  # the outlines never swallow a click
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in script
+    assert '"interactive": false' in script  # the outlines never swallow a click
+    assert '"zoomControl": false' in script  # tracker-map.js adds it, with translated titles
 
 
 def _json(text: str) -> str:
@@ -85,43 +113,85 @@ def _json(text: str) -> str:
 
 
 def test_internal_tiles_come_first_and_osm_can_be_hidden():
-    parts = render_parts(build_map(options(tiles_url="http://tiles.local/{z}/{x}/{y}.png",
-                                           osm_tiles=False)))
-    assert "openstreetmap" not in parts.script
-    shown = re.findall(r"(tile_layer_\w+|blank_basemap_\w+)\.addTo", parts.script)
+    script = frame(tiles_url="http://tiles.local/{z}/{x}/{y}.png", osm_tiles=False).script
+    assert "openstreetmap" not in script
+    shown = re.findall(r"(tile_layer_\w+|blank_basemap_\w+)\.addTo", script)
     assert len(shown) == 1 and shown[0].startswith("tile_layer_")
-    assert "http://tiles.local/{z}/{x}/{y}.png" in parts.script
+    assert "http://tiles.local/{z}/{x}/{y}.png" in script
 
 
-def test_only_the_filtered_kinds_get_overlays():
-    parts = render_parts(build_map(options(kinds=("bridge",))))
-    overlays = parts.script[parts.script.index("overlays"):]
-    assert _json(vocab.KIND_BY_CODE["bridge"].vi) in overlays
-    assert _json(vocab.KIND_BY_CODE["road"].vi) not in overlays
+def test_the_frame_is_the_same_bytes_for_the_same_options_and_is_built_once():
+    first, second = frame(), frame()
+    assert first == second and first.version == second.version
+    assert first.map_id == "map_0" and first.data_id == "map_0_data"
+    assert frame(lang="en").script != first.script
+    assert frame(collapsed_control=True).version != first.version
+    cached = frame_for(options())
+    assert frame_for(options()) is cached and cached == first
 
 
-def test_bounds_fit_and_focus_reach_the_script():
-    parts = render_parts(build_map(options(bounds=(105.1, 9.2, 105.8, 10.0),
-                                           focus="vam-xang-bridge")))
-    assert "fitBounds(\n                [[9.2, 105.1], [10.0, 105.8]]" in parts.script
-    assert '"focus": "vam-xang-bridge"' in parts.script
-    assert '"fitToData": false' in parts.script
+def test_the_frame_refuses_text_that_reads_as_a_template():
+    for text in ("{{ 7*7 }}", "{% raw %}", "{# x"):
+        with pytest.raises(ValueError, match="template"):
+            build_frame(options(labels=dict(LABELS, boundaries=text)))
+        with pytest.raises(ValueError, match="template"):
+            build_frame(options(tiles_url="http://t/" + text))
+    build_frame(options(labels=dict(LABELS, drawn="{n} on the map")))  # a format field is fine
+
+
+def test_only_the_filtered_kinds_are_shown():
+    assert map_data(options(), data(kinds=("bridge",)))["shown"] == ["bridge"]
+    assert map_data(options(), data())["shown"] == list(vocab.codes(vocab.KINDS))
+    with pytest.raises(ValueError, match="unknown kinds"):
+        map_data(options(), data(kinds=("castle",)))
+
+
+def test_bounds_and_focus_reach_the_data_block():
+    opts = options()
+    parts = render_parts(frame_for(opts), opts,
+                         data(bounds=(105.1, 9.2, 105.8, 10.0), focus="vam-xang-bridge"),
+                         "/map/frame/overview.vi.js")
+    values = data_blocks(parts.body)["map_0_data"]
+    assert values["bounds"] == [[9.2, 105.1], [10.0, 105.8]]
+    assert values["focus"] == "vam-xang-bridge" and values["fitToData"] is False
+    assert values["url"] == "/map/features.geojson?lang=vi" and "data" not in values
+    assert parts.script_url == "/map/frame/overview.vi.js" and parts.head == frame().head
 
 
 def test_data_and_labels_cannot_break_out_of_the_script():
-    evil = "</script><script>alert(1)</script><img src=x onerror=alert(1)>"
-    labels = dict(LABELS, boundaries=evil, legend_title=evil, basemap_none=evil)
+    evil = "</script><script>alert(1)</script><img src=x onerror=alert(1)> {{ 7*7 }} {% x %}"
+    labels = dict(LABELS, legend_title="<img src=x onerror=alert(1)>",
+                  basemap_none="</script><b>")
     inline = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": "x", "geometry": {"type": "Point", "coordinates": [105, 9]},
          "properties": {"code": "x", "name_vi": evil, "name_en": evil, "kind": "bridge",
                         "status": "proposed", "accuracy": "surveyed"}}]}
-    boundaries = {"type": "FeatureCollection", "features": []}
-    parts = render_parts(build_map(MapOptions(assets=ASSETS, labels=labels, features=inline,
-                                              boundaries=boundaries)))
-    for piece in (parts.script, parts.body):
-        assert "<script>" not in piece and "</script>" not in piece
-        assert "<img" not in piece
+    boundaries = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "b", "properties": {"name": evil},
+         "geometry": {"type": "Point", "coordinates": [105, 9]}}]}
+    opts = options(labels=labels)
+    parts = render_parts(frame_for(opts), opts, MapData(features=inline, boundaries=boundaries),
+                         "/x.js")
+    found = DATA_BLOCK.search(parts.body)
+    block = found.group(2)
+    for piece in (frame_for(opts).script, parts.body.replace(found.group(0), ""), block):
+        assert "<script>" not in piece and "</script>" not in piece and "<img" not in piece
+    for opener in ("<", ">", "&", "{{", "{%", "{#"):
+        assert opener not in block
+    values = json.loads(block)
+    assert values["data"]["features"][0]["properties"]["name_vi"] == evil
+    assert values["boundaries"]["features"][0]["properties"]["name"] == evil
     assert "&lt;img src=x onerror=alert(1)&gt;" in parts.body  # the legend title, as text
+
+
+def test_builder_checks_its_options():
+    with pytest.raises(ValueError, match="labels missing"):
+        build_frame(options(labels={}))
+    with pytest.raises(ValueError, match="exactly one"):
+        map_data(options(), MapData())
+    with pytest.raises(ValueError, match="exactly one"):
+        map_data(options(), MapData(features_url="/x",
+                                    features={"type": "FeatureCollection", "features": []}))
 
 
 def test_legend_shows_every_status_colour_and_kind_symbol():
@@ -135,16 +205,6 @@ def test_legend_shows_every_status_colour_and_kind_symbol():
     assert f'stroke-opacity="{styles.APPROXIMATE_OPACITY}"' in html
     english = legend_markup(LABELS, "en", "legend", ("road",))
     assert "Under construction" in english and "Expressway" not in english
-
-
-def test_builder_checks_its_options():
-    with pytest.raises(ValueError, match="labels missing"):
-        build_map(MapOptions(assets=ASSETS, labels={}, features_url="/x"))
-    with pytest.raises(ValueError, match="exactly one"):
-        build_map(MapOptions(assets=ASSETS, labels=LABELS))
-    with pytest.raises(ValueError, match="exactly one"):
-        build_map(MapOptions(assets=ASSETS, labels=LABELS, features_url="/x",
-                             features={"type": "FeatureCollection", "features": []}))
 
 
 def test_badge_text_is_readable_on_every_status_colour():
@@ -204,9 +264,13 @@ def test_map_page_is_small_and_draws_from_the_geojson_endpoint(seeded_app, clien
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert len(response.data) < 60_000
-    assert "TrackerMap.draw" in html
-    assert '"url": "/map/features.geojson?status=under_construction\\u0026lang=vi"' in html
+    values = map_data_of(html)
+    assert values["url"] == "/map/features.geojson?status=under_construction&lang=vi"
+    assert [f["properties"]["name"] for f in values["boundaries"]["features"]] == [
+        "Thành phố Cần Thơ", "Tỉnh Hậu Giang"]
     assert "44.690" not in html  # the features' values are fetched, not inlined
+    script = re.search(r'<script src="(/map/frame/overview\.vi\.js\?v=\w+)"></script>', html)
+    assert "TrackerMap.draw" in client.get(script.group(1)).get_data(as_text=True)
     for status in vocab.STATUSES:  # the legend, with the table's colours
         assert status.vi in html and status.colour in html
     assert "Vị trí gần đúng (vẽ nhạt)" in html
@@ -214,8 +278,10 @@ def test_map_page_is_small_and_draws_from_the_geojson_endpoint(seeded_app, clien
 
 def test_map_focuses_on_one_project(seeded_app, client):
     html = client.get("/map?project=vam-xang-bridge").get_data(as_text=True)
-    assert '"focus": "vam-xang-bridge"' in html
-    assert re.search(r"fitBounds\(\s*\[\[9\.97\d*, 105\.65\d*\], \[9\.97\d*, 105\.65\d*\]\]", html)
+    values = map_data_of(html)
+    assert values["focus"] == "vam-xang-bridge"
+    (s, w), (n, e) = values["bounds"]
+    assert s == n and w == e and abs(s - 9.97) < 0.01 and abs(w - 105.65) < 0.01
     assert "Đang xem: Cầu Vàm Xáng" in html
 
 
@@ -270,3 +336,13 @@ def test_features_are_built_in_chunks_that_join_into_one_collection():
     assert len(list(mf.map_features_chunks(rows))) == 3 + 2  # head, 3 chunks, tail
     assert orjson.loads(mf.map_features([])) == {"type": "FeatureCollection", "count": 0,
                                                   "simplified_m": 0, "features": []}
+
+
+@given(st.text())
+def test_script_json_gives_back_any_text_and_nothing_a_parser_could_misread(text):
+    from maps.script_json import script_json
+
+    encoded = script_json({"name": text, "list": [text, {"x": text}]})
+    assert json.loads(encoded) == {"name": text, "list": [text, {"x": text}]}
+    for sequence in ("<", ">", "&", "{{", "{%", "{#"):
+        assert sequence not in encoded

@@ -280,7 +280,7 @@ def test_project_page_shows_facts_funding_history_sources(seeded_app, client):
     assert feature["geometry"]["type"] == "LineString"
     assert query(page.link("map")) == {"project": ["ql61c-phase2"]}
     # a small map of the project, drawn from inline data (one feature)
-    assert "TrackerMap.draw" in html and '"data":' in html and "preload" not in html
+    assert "/map/frame/project.vi.js" in html and '"data":' in html and "preload" not in html
 
 
 def test_project_without_geometry_says_so(app, client):
@@ -289,7 +289,7 @@ def test_project_without_geometry_says_so(app, client):
                            name_vi="Ý tưởng mới"))
         s.commit()
     html = client.get("/projects/new-idea").get_data(as_text=True)
-    assert "Dự án chưa có vị trí trên bản đồ." in html and "TrackerMap.draw" not in html
+    assert "Dự án chưa có vị trí trên bản đồ." in html and "/map/frame/" not in html
     table = client.get("/projects").get_data(as_text=True)
     assert "chưa có trên bản đồ" in table
     assert "1 dự án chưa có trên bản đồ" in client.get("/map").get_data(as_text=True)
@@ -404,7 +404,10 @@ def test_configured_tile_server_is_offered_first(seeded_app, tmp_path):
                       "osm_tiles": False,
                       "tiles_url": "http://tiles.intranet.local/{z}/{x}/{y}.png"})
     try:
-        html = app.test_client().get("/map").get_data(as_text=True)
+        client = app.test_client()
+        page = client.get("/map").get_data(as_text=True)
+        frame = re.search(r'<script src="(/map/frame/[^"]+)"', page).group(1)
+        html = page + client.get(frame).get_data(as_text=True)  # the map's frame, as a file
     finally:
         app.extensions["tracker"].engine.dispose()
     remote = set(re.findall(r"https?://[^\s\"'<>\\]+", html))

@@ -7,7 +7,16 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 
 from tracker import i18n
-from tracker.web import api, assets, deploy, errors, ogcapi, pages
+from tracker.web import (
+    api,
+    assets,
+    deploy,
+    errors,
+    map_frames,
+    ogcapi,
+    pages,
+    security_headers,
+)
 from tracker.web.request import close_session, require_current_schema
 
 
@@ -18,7 +27,9 @@ def register(app: Flask) -> None:
     app.before_request(require_current_schema)
     app.teardown_appcontext(close_session)
     errors.install(app)
+    security_headers.register(app, app.extensions["tracker"].settings)
     app.register_blueprint(assets.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(map_frames.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ogcapi.bp)

@@ -17,7 +17,7 @@ import orjson
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from maps.features import map_features, map_features_chunks, popup_properties
-from maps.project_map import LABEL_KEYS, Assets, MapOptions, build_map, render_parts
+from maps.project_map import MapData
 from tracker import params, vocab
 from tracker.dates import display_partial
 from tracker.errors import BadParameter, NotFound
@@ -39,7 +39,8 @@ from tracker.queries.select import (
 )
 from tracker.rules import days_late, disbursement_rate, display_name
 from tracker.web.adapter import feature_cache
-from tracker.web.helpers import filter_args, static_url, template_helpers
+from tracker.web.helpers import filter_args, template_helpers
+from tracker.web.map_frames import map_parts
 from tracker.web.request import db_session, state
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
@@ -84,19 +85,6 @@ def _sort() -> tuple[str, bool]:
 
 # --------------------------------------------------------------------------- map pieces
 
-def _map_assets() -> Assets:
-    return Assets(
-        leaflet_js=url_for("assets.asset", name="leaflet", filename="leaflet.js"),
-        leaflet_css=url_for("assets.asset", name="leaflet", filename="leaflet.css"),
-        map_js=static_url("tracker-map.js"),
-        map_css=static_url("tracker-map.css"),
-    )
-
-
-def _map_labels() -> dict[str, str]:
-    return {key: gettext(f"map.{key}") for key in LABEL_KEYS}
-
-
 def _boundaries() -> dict[str, Any] | None:
     rows = boundaries(db_session())
     if not rows:
@@ -108,14 +96,11 @@ def _boundaries() -> dict[str, Any] | None:
         for b in rows]}
 
 
-def _map_options(**kwargs: Any) -> MapOptions:
-    settings = state().settings
-    return MapOptions(assets=_map_assets(), labels=_map_labels(), lang=current_lang(),
-                      boundaries=_boundaries(), osm_tiles=settings.osm_tiles,
-                      tiles_url=settings.tiles_url,
-                      project_url=url_for("pages.table") + "/",
-                      popup_url=url_for("pages.map_popup", code="CODE").removesuffix(
-                          "CODE.json"), **kwargs)
+def _map_data(**kwargs: Any) -> MapData:
+    """This request's map data (passed as JSON beside the cached frame, never templated)."""
+    return MapData(boundaries=_boundaries(), project_url=url_for("pages.table") + "/",
+                   popup_url=url_for("pages.map_popup", code="CODE").removesuffix(
+                       "CODE.json"), **kwargs)
 
 
 def _bbox(p: Project) -> tuple[float, float, float, float] | None:
@@ -180,9 +165,9 @@ def map_page() -> str:
             raise NotFound(gettext("project.not_found", code=focus_code))
         bounds = _bbox(focus) or bounds
     features_url = url_for("pages.map_features", **filter_args(f, lang=current_lang()))
-    opts = _map_options(features_url=features_url, bounds=bounds, focus=focus_code,
-                        kinds=f.kind or vocab.codes(vocab.KINDS))
-    parts = render_parts(build_map(opts))
+    parts = map_parts("overview", _map_data(features_url=features_url, bounds=bounds,
+                                            focus=focus_code,
+                                            kinds=f.kind or vocab.codes(vocab.KINDS)))
     return render_template("map.html", f=f, extent=extent, parts=parts, focus=focus,
                            features_url=features_url)
 
@@ -271,10 +256,9 @@ def project(code: str) -> str:
     today = state().today()
     parts = None
     if p.geometry is not None:
-        inline = orjson.loads(map_features([p], current_lang(), tolerance=0, details=True))
-        opts = _map_options(features=inline, bounds=_bbox(p), focus=None, search=False,
-                            legend=False, collapsed_control=True, kinds=(p.kind,))
-        parts = render_parts(build_map(opts))
+        inline = orjson.Fragment(map_features([p], current_lang(), tolerance=0, details=True))
+        parts = map_parts("project", _map_data(features=inline, bounds=_bbox(p),
+                                               kinds=(p.kind,)))
     history = sorted(p.updates, key=lambda u: (u.as_of, u.id or 0), reverse=True)
     funded = [f.amount_vnd for f in p.funding_lines if f.amount_vnd is not None]
     return render_template(

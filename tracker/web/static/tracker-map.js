@@ -1,5 +1,8 @@
 /* The planners' map: draws the projects onto the Leaflet map Folium built.
  *
+ * Folium's frame (the map, basemaps, overlays, layer control, legend) holds no data: this
+ * file reads everything else from the page's <script type="application/json"> data block
+ * (labels, the features or their URL, province outlines, the view, the kinds shown).
  * Data never passes through innerHTML: popups, tooltips and search results are DOM nodes
  * whose text is set with textContent, so a project named <script>…</script> shows as text.
  *
@@ -28,6 +31,17 @@
 
   function label(cfg, key) {
     return (cfg.labels && cfg.labels[key]) || key;
+  }
+
+  /* A phone (Bootstrap's "md" breakpoint): the layer list and the legend start folded. */
+  function narrow() {
+    return !!(global.matchMedia && global.matchMedia('(max-width: 767.98px)').matches);
+  }
+
+  function readData(id) {
+    var node = document.getElementById(id);
+    if (!node) { throw new Error('map data block #' + id + ' is missing'); }
+    return JSON.parse(node.textContent);
   }
 
   function displayName(cfg, p) {
@@ -477,7 +491,47 @@
     whenPainted(state);
   }
 
-  function draw(map, groups, cfg) {
+  /* What the frame leaves to the request: the kinds in the selection (the others leave the
+   * map and the layer control), the province outlines, translated controls, the view. */
+  function prepareFrame(map, groups, frame, cfg) {
+    var control = frame.control;
+    Object.keys(groups).forEach(function (kind) {
+      if (cfg.shown.indexOf(kind) === -1) {
+        map.removeLayer(groups[kind]);
+        control.removeLayer(groups[kind]);
+        delete groups[kind];
+      }
+    });
+    var outlines = cfg.boundaries && cfg.boundaries.features;
+    if (outlines && outlines.length) {
+      frame.boundaries.addData(cfg.boundaries);
+    } else {
+      map.removeLayer(frame.boundaries);
+      control.removeLayer(frame.boundaries);
+    }
+    L.control.zoom({position: 'topleft', zoomInTitle: label(cfg, 'zoom_in'),
+      zoomOutTitle: label(cfg, 'zoom_out')}).addTo(map);
+    var toggle = control.getContainer().querySelector('.leaflet-control-layers-toggle');
+    if (toggle) {
+      toggle.title = label(cfg, 'layers');
+      toggle.setAttribute('aria-label', label(cfg, 'layers'));
+    }
+    if (map.attributionControl) {  // Leaflet's own prefix carries an English title
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    }
+    if (narrow()) {  // the layer list folds into its button; a tap on the map folds it again
+      control.options.collapsed = true;
+      control.collapse();
+      map.on('click', control.collapse, control);
+    }
+    if (cfg.bounds) {
+      map.fitBounds(cfg.bounds, {maxZoom: cfg.fitMaxZoom, padding: [24, 24], animate: false});
+    }
+  }
+
+  function draw(map, groups, frame) {
+    var cfg = readData(frame.data);
+    prepareFrame(map, groups, frame, cfg);
     var state = {
       map: map, groups: groups, cfg: cfg, layers: {}, features: [], index: null, count: 0,
       styleCache: {},
@@ -521,6 +575,16 @@
   function legend(map, elementId) {
     var node = document.getElementById(elementId);
     if (!node) { return null; }
+    var state = global.trackerMaps && global.trackerMaps[map.getContainer().id];
+    if (state) {  // only the kinds in the selection
+      Array.prototype.forEach.call(node.querySelectorAll('[data-kind]'), function (item) {
+        if (state.cfg.shown.indexOf(item.getAttribute('data-kind')) === -1) {
+          item.parentNode.removeChild(item);
+        }
+      });
+    }
+    var details = node.querySelector('details');
+    if (details && narrow()) { details.open = false; }
     var Control = L.Control.extend({
       options: {position: 'bottomright'},
       onAdd: function () {
