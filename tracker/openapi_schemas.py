@@ -95,13 +95,19 @@ def _feature_collection(feature: str, paged: bool) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": props}
 
 
-def _object(required: list[str] | None = None, **properties: Any) -> dict[str, Any]:
+def _object_of(properties: dict[str, Any], required: list[str] | None = None
+               ) -> dict[str, Any]:
+    """An object with these properties, all of them required unless `required` says."""
     out: dict[str, Any] = {"type": "object", "properties": properties}
     if required is None:
         required = list(properties)
     if required:
         out["required"] = required
     return out
+
+
+def _object(required: list[str] | None = None, **properties: Any) -> dict[str, Any]:
+    return _object_of(properties, required)
 
 
 LINKS = {"type": "array", "items": ref("Link")}
@@ -151,7 +157,7 @@ BOUNDARY_PROPERTIES = _object(
 
 def schemas() -> dict[str, Any]:
     """components/schemas of the document."""
-    project = _object(**{f.name: _record_property(f) for f in FIELDS})
+    project = _object_of({f.name: _record_property(f) for f in FIELDS})
     return {
         "Link": _object(["href"], href={"type": "string"}, rel={"type": "string"},
                         type={"type": "string"}, title={"type": "string"}),
