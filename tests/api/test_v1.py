@@ -275,7 +275,10 @@ def _openapi_paths(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(("/api/", "/ogc")):
             rules.add(re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule))
-    return {r.replace("{cid}", "{collectionId}").replace("{fid}", "{featureId}") for r in rules}
+    from tracker.api.ogc import COLLECTIONS  # each collection has its own paths
+
+    return {r.replace("{cid}", cid).replace("{fid}", "{featureId}")
+            for r in rules for cid in COLLECTIONS}
 
 
 def test_openapi_lists_every_route_and_nothing_else(client, app):
@@ -333,7 +336,7 @@ def test_api_page_is_html_and_lists_endpoints_and_fields(client, lang):
     r = client.get(f"/api/v1/?lang={lang}")
     assert r.status_code == 200 and r.content_type.startswith("text/html")
     page = r.get_data(as_text=True)
-    for path in ("/api/v1/projects", "/api/v1/summary", "/ogc/collections/{collectionId}/items"):
+    for path in ("/api/v1/projects", "/api/v1/summary", "/ogc/collections/boundaries/items"):
         assert path in page
     assert "invest_vnd" in page and "total_investment_vnd" in page  # the Shapefile mapping
     assert ("Các trường dữ liệu" if lang == "vi" else "Fields") in page

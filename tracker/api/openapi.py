@@ -1,7 +1,10 @@
-"""The OpenAPI 3.0 document of the read API (/api/v1) and the OGC API – Features (/ogc).
+"""The OpenAPI 3.0.3 document of the read API (/api/v1) and the OGC API – Features (/ogc).
 
-Built from the same tables the endpoints use (filters, formats, fields, vocabularies); a test
-checks that it lists exactly the routes the app serves under /api/ and /ogc.
+Built from the same tables the endpoints use (filters, formats, fields, vocabularies,
+collections); tests check that it lists exactly the routes the app serves under /api/ and
+/ogc, that openapi-spec-validator finds it valid, and (schemathesis) that every answer the app
+gives is one the document describes. Each OGC collection has its own paths, so each lists only
+the parameters it accepts. The schemas are in tracker.openapi_schemas.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from tracker import exports, vocab
+from tracker.api.http import GEOJSON, JSON, JSON_SCHEMA, OPENAPI
+from tracker.api.ogc import COLLECTIONS, CRS84, PROPERTY_FILTERS
+from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, ref, schemas
 from tracker.dates import EARLIEST, LATEST
-from tracker.fields import FIELDS, json_schema_property
 from tracker.params import (
     DEFAULT_LIMIT,
     MAX_INT,
@@ -22,6 +27,8 @@ from tracker.params import (
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0.0"
+HTML = "text/html"
+EXAMPLE_CODE = "ql61c-phase2"
 
 
 def _q(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -29,12 +36,18 @@ def _q(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dic
             "schema": schema, **extra}
 
 
-def _ref(name: str) -> dict[str, str]:
+def _param_ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
 def _csv_of(codes: tuple[str, ...]) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string", "enum": list(codes)}}
+    return {"type": "array", "minItems": 1, "items": {"type": "string", "enum": list(codes)}}
+
+
+def _path(name: str, description: str, schema: dict[str, Any], example: str
+          ) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema, "example": example}
 
 
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -44,83 +57,112 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                _csv_of(vocab.codes(vocab.KINDS)), style="form", explode=False),
     "province": _q("province", "Only projects in these programme-era provinces.",
                    _csv_of(vocab.codes(vocab.PROVINCES)), style="form", explode=False),
-    "owner": _q("owner", "Owner or investor contains this text (case-insensitive); at most "
-                f"{MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words.",
-                {"type": "string", "maxLength": MAX_SEARCH_CHARS}),
+    "owner": _q("owner", "Owner or investor contains this text (diacritics and case are "
+                f"ignored); at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} "
+                "words.", {"type": "string", "maxLength": MAX_SEARCH_CHARS}),
     "q": _q("q", "Search code and names; diacritics and case are ignored (bon tong = Bốn Tổng); "
             f"at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} words.",
             {"type": "string", "maxLength": MAX_SEARCH_CHARS}),
-    "bboxFilter": _q("bbox", "minLon,minLat,maxLon,maxLat (WGS 84): projects whose geometry "
-                     "meets the box.", {"type": "array", "minItems": 4, "maxItems": 4,
-                                        "items": {"type": "number"}},
-                     style="form", explode=False),
+    "bboxFilter": _q("bbox", "minLon,minLat,maxLon,maxLat (WGS 84; longitudes within ±180, "
+                     "latitudes within ±90, minimum ≤ maximum): projects whose geometry "
+                     "meets the box.", bbox_schema((4,)), style="form", explode=False),
     "updated_since": _q("updated_since", "Only projects updated at or after this ISO 8601 "
-                        f"date or date-time (UTC), from {EARLIEST} to {LATEST}.",
+                        f"date-time (UTC unless it has an offset) or date, from {EARLIEST} to "
+                        f"{LATEST}.",
                         {"type": "string", "format": "date-time"}),
-    "listLimit": _q("limit", f"Page size (1–{MAX_LIMIT:,}).",
-                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+    "listLimit": _q("limit", f"Page size from 1; above {MAX_LIMIT:,} the maximum is served.",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_INT,
                      "default": DEFAULT_LIMIT}),
-    "exportLimit": _q("limit", f"At most this many projects (1–{MAX_LIMIT:,}); default: all.",
-                      {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
+    "exportLimit": _q("limit", f"At most this many projects (from 1; above {MAX_LIMIT:,} the "
+                      "maximum); default: all.",
+                      {"type": "integer", "minimum": 1, "maximum": MAX_INT}),
     "offset": _q("offset", "Skip this many projects (sorted by code).",
                  {"type": "integer", "minimum": 0, "maximum": MAX_INT, "default": 0}),
-    "exportCrs": _q("crs", "Reproject to this EPSG code, e.g. EPSG:3405 (VN-2000 / UTM 48N, with "
-              "the published 7-parameter shift), EPSG:5897 (VN-2000 / TM-3 482) or "
-              "EPSG:32648; the file declares it. Default WGS 84.",
-              {"type": "string", "example": "EPSG:3405"}),
-    "lang": _q("lang", "Language of HTML pages: vi (default) or en.",
+    "exportCrs": _q("crs", "Reproject to this EPSG code, e.g. EPSG:3405 (VN-2000 / UTM 48N, "
+                    "with the published 7-parameter shift), EPSG:5897 (VN-2000 / TM-3 482) or "
+                    "EPSG:32648; also 3405 or http://www.opengis.net/def/crs/EPSG/0/3405. "
+                    "Only a 2D geographic or projected CRS; the file declares it. "
+                    "Default WGS 84.", {"type": "string", "example": "EPSG:3405"}),
+    "lang": _q("lang", "Language of HTML pages and labels: vi (default) or en.",
                {"type": "string", "enum": ["vi", "en"]}),
-    # OGC API – Features, Part 1 (names as the standard's OpenAPI fragments)
-    "limit": _q("limit", f"Features per page (1–{MAX_LIMIT:,}).",
-                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+    # OGC API – Features, Part 1 (names as in the standard's OpenAPI fragments)
+    "limit": _q("limit", f"Features per page, from 1; above {MAX_LIMIT:,} the maximum is "
+                "served (OGC API - Features, clause 7.15.3).",
+                {"type": "integer", "minimum": 1, "maximum": MAX_INT,
                  "default": OGC_DEFAULT_LIMIT}, style="form", explode=False),
-    "bbox": _q("bbox", "minLon,minLat,maxLon,maxLat in WGS 84 (OGC:CRS84).",
-               {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
-               style="form", explode=False),
+    "bbox": _q("bbox", "minLon,minLat,maxLon,maxLat in WGS 84 (OGC:CRS84), or 6 numbers "
+               "minLon,minLat,minHeight,maxLon,maxLat,maxHeight (heights are ignored).",
+               bbox_schema((4, 6)), style="form", explode=False),
     "datetime": _q("datetime", "A date, date-time or interval (2025-01-01/2026-12-31, "
                    "../2026-12-31, 2026-01-01/..). A project's period runs from its start "
                    "(actual, else planned) to its end (actual, else planned).",
                    {"type": "string"}, style="form", explode=False),
     "crs": _q("crs", "CRS of the response: only OGC:CRS84 (the default) is served.",
-              {"type": "string", "format": "uri", "enum": [
-                  "http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}),
+              {"type": "string", "format": "uri", "enum": [CRS84]}),
     "bbox-crs": _q("bbox-crs", "CRS of bbox: only OGC:CRS84 (the default).",
-                   {"type": "string", "format": "uri", "enum": [
-                       "http://www.opengis.net/def/crs/OGC/1.3/CRS84"]}),
-    "f": _q("f", "Representation: json (GeoJSON / JSON) or html.",
+                   {"type": "string", "format": "uri", "enum": [CRS84]}),
+    "f": _q("f", "Representation: json (GeoJSON / JSON) or html. Without it the Accept "
+            "header decides (a browser gets HTML).",
             {"type": "string", "enum": ["json", "html"]}, style="form", explode=False),
-    "collectionId": {"name": "collectionId", "in": "path", "required": True,
-                     "description": "projects or boundaries",
-                     "schema": {"type": "string", "enum": ["projects", "boundaries"]}},
-    "featureId": {"name": "featureId", "in": "path", "required": True,
-                  "description": "The project code (projects) or province code (boundaries).",
-                  "schema": {"type": "string"}},
-    "code": {"name": "code", "in": "path", "required": True, "description": "Project code.",
-             "schema": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}},
+    "projectId": _path("featureId", "The project code.",
+                       {"type": "string", "pattern": CODE_PATTERN}, EXAMPLE_CODE),
+    "boundaryId": _path("featureId", "The province code.",
+                        {"type": "string", "enum": list(vocab.codes(vocab.PROVINCES))},
+                        "hau-giang"),
+    "code": _path("code", "Project code.", {"type": "string", "pattern": CODE_PATTERN},
+                  EXAMPLE_CODE),
 }
 
 FILTERS = ("status", "kind", "province", "owner", "q", "bboxFilter", "updated_since")
+# Query parameters of the two collections' items (what tracker.api.ogc_items accepts).
+ITEMS_PARAMETERS = {
+    "projects": [*PROPERTY_FILTERS, "bbox", "bbox-crs", "limit", "offset", "datetime", "crs",
+                 "f"],
+    "boundaries": ["bbox", "bbox-crs", "limit", "offset", "datetime", "crs", "f"],
+}
+FEATURE_SCHEMAS = {"projects": ("ProjectFeaturePage", "ProjectFeature", "projectId"),
+                   "boundaries": ("BoundaryFeaturePage", "BoundaryFeature", "boundaryId")}
+ERROR_TEXT = {400: "A parameter is invalid or unknown; `parameter` names it.",
+              404: "Not found."}
+EXPORT_NOTES = {
+    "geojson": "RFC 7946: WGS 84 lon/lat, ≤ 7 decimals, right-hand polygons, id = code.",
+    "gpkg": "One layer `du_an` with every attribute; carries its CRS.",
+    "shp.zip": "Shapefiles by geometry family (.cpg UTF-8, .prj), README.txt with the "
+               "≤ 10-character field names, and the CSV with the full text.",
+    "kml": "WGS 84; every attribute in ExtendedData; the Vietnamese name as the label.",
+    "csv": "UTF-8 with BOM (Excel), geometry as WKT (WGS 84) in the last column.",
+    "xlsx": "Sheet du_an (geometry as WKT) and a sheet describing every field.",
+}
+TEXT_FORMATS = ("csv", "kml")
 
 
-def _json(schema: str, description: str, media: str = "application/json") -> dict[str, Any]:
-    return {"description": description,
-            "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+def _content(media: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {media: {"schema": schema}}
+
+
+def _ok(description: str, content: dict[str, Any],
+        extra_headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    headers = {"ETag": {"description": "Weak entity tag; send it back in If-None-Match.",
+                        "required": True, "schema": {"type": "string"}},
+               "Last-Modified": {"description": "When the data last changed.",
+                                 "schema": {"type": "string"}}, **(extra_headers or {})}
+    return {"200": {"description": description, "headers": headers, "content": content}}
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "A parameter is invalid; `parameter` names it.", 404: "Not found.",
-            304: "Not modified (conditional GET with If-None-Match / If-Modified-Since)."}
-    out: dict[str, Any] = {}
+    """304 (a conditional GET whose copy is current) and the JSON errors {error, detail}."""
+    out: dict[str, Any] = {"304": {"description": "Not modified: the client's copy (If-None-"
+                                   "Match / If-Modified-Since) is current; no body."}}
     for code in codes:
-        out[str(code)] = ({"description": text[code]} if code == 304 else
-                          _json("Error", text[code]))
+        out[str(code)] = {"description": ERROR_TEXT[code],
+                          "content": _content(JSON, ref("Error"))}
     return out
 
 
 def _op(summary: str, tag: str, params: list[str], responses: dict[str, Any],
         description: str = "", operation_id: str = "") -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "tags": [tag],
-                          "parameters": [_ref(p) for p in [*params, "lang"]],
+                          "parameters": [_param_ref(p) for p in [*params, "lang"]],
                           "responses": responses}
     if description:
         op["description"] = description
@@ -129,154 +171,102 @@ def _op(summary: str, tag: str, params: list[str], responses: dict[str, Any],
     return {"get": op}
 
 
+def _json_or_html(schema: str, json_type: str = JSON) -> dict[str, Any]:
+    return {**_content(json_type, ref(schema)), **_content(HTML, {"type": "string"})}
+
+
 def _export_path(fmt: str) -> dict[str, Any]:
-    params = [*FILTERS, "exportLimit", "offset"] + (["exportCrs"] if fmt in exports.CRS_FORMATS
-                                                     else [])
+    params = [*FILTERS, "exportLimit", "offset"] + (
+        ["exportCrs"] if fmt in exports.CRS_FORMATS else [])
     media = exports.MEDIA_TYPES[fmt].split(";")[0]
-    notes = {
-        "geojson": "RFC 7946: WGS 84 lon/lat, ≤ 7 decimals, right-hand polygons, id = code.",
-        "gpkg": "One layer `du_an` with every attribute; carries its CRS.",
-        "shp.zip": "Shapefiles by geometry family (.cpg UTF-8, .prj), README.txt with the "
-                   "≤ 10-character field names, and the CSV with the full text.",
-        "kml": "WGS 84; every attribute in ExtendedData; the Vietnamese name as the label.",
-        "csv": "UTF-8 with BOM (Excel), geometry as WKT (WGS 84) in the last column.",
-        "xlsx": "Sheet du_an (geometry as WKT) and a sheet describing every field.",
-    }[fmt]
+    if fmt == "geojson":
+        schema = ref("ProjectFeatureCollection")
+    elif fmt in TEXT_FORMATS:
+        schema = {"type": "string"}
+    else:
+        schema = {"type": "string", "format": "binary"}
+    disposition = {"Content-Disposition": {
+        "description": f"attachment; filename=\"du-an-YYYY-MM-DD.{fmt}\"",
+        "schema": {"type": "string"}}}
+    crs_note = "" if fmt in exports.CRS_FORMATS else " crs is refused (400): always WGS 84."
     return _op(f"Export the selection as {fmt}", "exports", params, {
-        "200": {"description": f"{notes} File name du-an-YYYY-MM-DD.{fmt}.",
-                "content": {media: {"schema": {"type": "string", "format": "binary"}}}},
-        **_errors(304, 400)}, operation_id=f"export_{fmt.replace('.', '_')}")
+        **_ok(f"{EXPORT_NOTES[fmt]} File name du-an-YYYY-MM-DD.{fmt}.",
+              _content(media, schema), disposition),
+        **_errors(400)}, f"Every project of the selection unless limit.{crs_note}",
+        operation_id=f"export_{fmt.replace('.', '_')}")
 
 
-def _record_schema() -> dict[str, Any]:
-    return {"type": "object", "properties": {f.name: json_schema_property(f) for f in FIELDS},
-            "required": ["code"]}
+def _collection_paths(cid: str) -> dict[str, Any]:
+    page, feature, id_param = FEATURE_SCHEMAS[cid]
+    base = f"/ogc/collections/{cid}"
+    name = cid.capitalize()
+    return {
+        base: _op(f"The {cid} collection", "ogc", ["f"], {
+            **_ok("Extent (from the data) and links (JSON or HTML).",
+                  _json_or_html("Collection")), **_errors(400)},
+            operation_id=f"describe{name}Collection"),
+        f"{base}/schema": _op(f"JSON Schema of a {cid} feature", "ogc", [], {
+            **_ok("JSON Schema (rel=describedby); GDAL types the layer's fields from it.",
+                  _content(JSON_SCHEMA, ref("JsonSchema"))), **_errors(400)},
+            operation_id=f"get{name}Schema"),
+        f"{base}/items": _op(f"Features of the {cid} collection", "ogc",
+                             ITEMS_PARAMETERS[cid], {
+            **_ok("GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp "
+                  "and next/prev links (or HTML).", _json_or_html(page, GEOJSON)),
+            **_errors(400)}, ("Property filters: status, kind, province, owner, q."
+                              if cid == "projects" else "No property filters."),
+            operation_id=f"get{name}Features"),
+        f"{base}/items/{{featureId}}": _op(f"One feature of the {cid} collection", "ogc",
+                                           [id_param, "crs", "f"], {
+            **_ok("GeoJSON Feature (or HTML).", _json_or_html(feature, GEOJSON)),
+            **_errors(400, 404)}, operation_id=f"get{name}Feature"),
+    }
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/api/v1/": _op("This API, described for people", "api", [], {
+            **_ok("HTML page", _content(HTML, {"type": "string"})), **_errors(400)}),
+        "/api/v1/openapi.json": _op("This OpenAPI document", "api", [], {
+            # keyed by the bare type: clients (openapi-core) match content without parameters
+            **_ok(f"OpenAPI 3.0.3, served as {OPENAPI}",
+                  _content(OPENAPI.split(";")[0], ref("OpenApiDocument"))),
+            **_errors(400)}),
+        "/api/v1/projects": _op("List projects", "projects", [*FILTERS, "listLimit", "offset"], {
+            **_ok("A page of project records, sorted by code.",
+                  _content(JSON, ref("ProjectList"))), **_errors(400)},
+            "Filters combine with AND; values within a filter with OR."),
+        **{f"/api/v1/projects.{fmt}": _export_path(fmt) for fmt in exports.FORMATS},
+        "/api/v1/projects/{code}": _op("One project", "projects", ["code"], {
+            **_ok("The record, description, geometry, funding, sources.",
+                  _content(JSON, ref("ProjectDetail"))), **_errors(400, 404)}),
+        "/api/v1/projects/{code}/updates": _op("A project's history", "projects", ["code"], {
+            **_ok("Dated updates, oldest first.", _content(JSON, ref("UpdateList"))),
+            **_errors(400, 404)}),
+        "/api/v1/summary": _op("Key figures by status and kind", "projects", list(FILTERS), {
+            **_ok("Counts, km and money (VND); sums cover known amounts (null: none known).",
+                  _content(JSON, ref("Summary"))), **_errors(400)}),
+        "/api/v1/oc4ids.json": _op("OC4IDS project package", "projects", list(FILTERS), {
+            **_ok("Open Contracting for Infrastructure Data Standard project package; fields "
+                  "we do not hold are omitted.", _content(JSON, ref("Oc4idsPackage"))),
+            **_errors(400)}),
+        "/ogc": _op("Landing page", "ogc", ["f"], {
+            **_ok("Links to the API definition, conformance, collections (JSON or HTML).",
+                  _json_or_html("LandingPage")), **_errors(400)},
+            operation_id="getLandingPage"),
+        "/ogc/conformance": _op("Conformance classes", "ogc", ["f"], {
+            **_ok("The conformance classes implemented (JSON or HTML).",
+                  _json_or_html("Conformance")), **_errors(400)},
+            operation_id="getConformanceDeclaration"),
+        "/ogc/collections": _op("Feature collections", "ogc", ["f"], {
+            **_ok("projects and boundaries (JSON or HTML).", _json_or_html("Collections")),
+            **_errors(400)}, operation_id="getCollections"),
+        **{path: item for cid in COLLECTIONS for path, item in _collection_paths(cid).items()},
+    }
 
 
 def document(base_url: str) -> dict[str, Any]:
     """The OpenAPI document; `base_url` (scheme://host) is its server."""
-    feature_ops = [*FILTERS[:-2], "bbox", "bbox-crs", "limit", "offset", "datetime", "crs",
-                   "f"]
-    paths: dict[str, Any] = {
-        "/api/v1/": _op("This API, described for people", "api", [], {
-            "200": {"description": "HTML page", "content": {"text/html": {}}}}),
-        "/api/v1/openapi.json": _op("This OpenAPI document", "api", [], {
-            "200": {"description": "OpenAPI 3.0",
-                    "content": {"application/vnd.oai.openapi+json;version=3.0": {}}},
-            **_errors(304)}),
-        "/api/v1/projects": _op("List projects", "projects",
-                                [*FILTERS, "listLimit", "offset"], {
-            "200": _json("ProjectList", "A page of project records, sorted by code."),
-            **_errors(304, 400)}, "Filters combine with AND; values within a filter with OR."),
-        **{f"/api/v1/projects.{fmt}": _export_path(fmt) for fmt in exports.FORMATS},
-        "/api/v1/projects/{code}": _op("One project", "projects", ["code"], {
-            "200": _json("ProjectDetail", "The record, description, geometry, funding, "
-                         "sources."), **_errors(304, 404)}),
-        "/api/v1/projects/{code}/updates": _op("A project's history", "projects", ["code"], {
-            "200": _json("UpdateList", "Dated updates, oldest first."), **_errors(304, 404)}),
-        "/api/v1/summary": _op("Key figures by status and kind", "projects", list(FILTERS), {
-            "200": _json("Summary", "Counts, km and money (VND); sums cover known amounts."),
-            **_errors(304, 400)}),
-        "/api/v1/oc4ids.json": _op("OC4IDS project package", "projects", list(FILTERS), {
-            "200": {"description": "Open Contracting for Infrastructure Data Standard 0.9 "
-                    "project package; fields we do not hold are omitted.",
-                    "content": {"application/json": {}}}, **_errors(304, 400)}),
-        "/ogc": _op("Landing page", "ogc", ["f"], {
-            "200": _json("LandingPage", "Links to the API definition, conformance, "
-                         "collections."), **_errors(304, 400)}, operation_id="getLandingPage"),
-        "/ogc/conformance": _op("Conformance classes", "ogc", ["f"], {
-            "200": _json("Conformance", "The conformance classes implemented."),
-            **_errors(304, 400)}, operation_id="getConformanceDeclaration"),
-        "/ogc/collections": _op("Feature collections", "ogc", ["f"], {
-            "200": _json("Collections", "projects and boundaries."), **_errors(304, 400)},
-            operation_id="getCollections"),
-        "/ogc/collections/{collectionId}": _op("A collection", "ogc", ["collectionId", "f"], {
-            "200": _json("Collection", "Extent (from the data), links."),
-            **_errors(304, 400, 404)}, operation_id="describeCollection"),
-        "/ogc/collections/{collectionId}/schema": _op(
-            "JSON Schema of the collection's features", "ogc", ["collectionId"], {
-                "200": {"description": "JSON Schema",
-                        "content": {"application/schema+json": {}}},
-                **_errors(304, 404)}),
-        "/ogc/collections/{collectionId}/items": _op(
-            "Features of a collection", "ogc", ["collectionId", *feature_ops], {
-                "200": {"description": "GeoJSON FeatureCollection with numberMatched, "
-                        "numberReturned, timeStamp and next/prev links (or HTML).",
-                        "content": {"application/geo+json": {
-                            "schema": {"$ref": "#/components/schemas/FeatureCollection"}},
-                            "text/html": {}}},
-                **_errors(304, 400, 404)}, "Property filters: status, kind, province, owner "
-            "(projects only).", operation_id="getFeatures"),
-        "/ogc/collections/{collectionId}/items/{featureId}": _op(
-            "One feature", "ogc", ["collectionId", "featureId", "crs", "f"], {
-                "200": {"description": "GeoJSON Feature (or HTML).",
-                        "content": {"application/geo+json": {}, "text/html": {}}},
-                **_errors(304, 400, 404)}, operation_id="getFeature"),
-    }
-    link = {"type": "object", "required": ["href"], "properties": {
-        "href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"},
-        "title": {"type": "string"}}}
-    links = {"type": "array", "items": {"$ref": "#/components/schemas/Link"}}
-    schemas: dict[str, Any] = {
-        "Link": link,
-        "Error": {"type": "object", "required": ["error"], "properties": {
-            "error": {"type": "string"}, "detail": {"type": "string", "nullable": True},
-            "parameter": {"type": "string"}}},
-        "Project": _record_schema(),
-        "ProjectList": {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"allOf": [
-                {"$ref": "#/components/schemas/Project"},
-                {"type": "object", "properties": {
-                    "bbox": {"type": "array", "items": {"type": "number"}, "nullable": True},
-                    "url": {"type": "string"}}}]}},
-            "total": {"type": "integer"}, "limit": {"type": "integer"},
-            "offset": {"type": "integer"}, "links": links}},
-        "ProjectDetail": {"allOf": [{"$ref": "#/components/schemas/Project"}, {
-            "type": "object", "properties": {
-                "description_vi": {"type": "string", "nullable": True},
-                "description_en": {"type": "string", "nullable": True},
-                "geometry": {"type": "object", "nullable": True},
-                "bbox": {"type": "array", "items": {"type": "number"}, "nullable": True},
-                "funding": {"type": "array", "items": {"type": "object"}},
-                "latest_update": {"type": "object", "nullable": True},
-                "sources": {"type": "array", "items": {"type": "object"}},
-                "links": links}}]},
-        "UpdateList": {"type": "object", "properties": {
-            "project": {"type": "string"}, "total": {"type": "integer"},
-            "items": {"type": "array", "items": {"type": "object", "properties": {
-                "as_of": {"type": "string"}, "status": {"type": "string"},
-                "progress_pct": {"type": "number", "nullable": True},
-                "disbursed_vnd": {"type": "integer", "nullable": True},
-                "note": {"type": "string", "nullable": True},
-                "author": {"type": "string", "nullable": True},
-                "source": {"type": "string", "nullable": True},
-                "recorded_at": {"type": "string", "format": "date-time"}}}},
-            "links": links}},
-        "Summary": {"type": "object", "properties": {
-            "as_of": {"type": "string", "format": "date"}, "total": {"type": "object"},
-            "by_status": {"type": "array", "items": {"type": "object"}},
-            "by_kind": {"type": "array", "items": {"type": "object"}},
-            "late": {"type": "array", "items": {"type": "object"}},
-            "without_geometry": {"type": "integer"}}},
-        "LandingPage": {"type": "object", "required": ["links"], "properties": {
-            "title": {"type": "string"}, "description": {"type": "string"}, "links": links}},
-        "Conformance": {"type": "object", "required": ["conformsTo"], "properties": {
-            "conformsTo": {"type": "array", "items": {"type": "string"}}}},
-        "Collection": {"type": "object", "required": ["id", "links"], "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
-            "description": {"type": "string"}, "extent": {"type": "object"},
-            "itemType": {"type": "string"}, "crs": {"type": "array",
-                                                    "items": {"type": "string"}},
-            "links": links}},
-        "Collections": {"type": "object", "required": ["links", "collections"], "properties": {
-            "links": links, "collections": {
-                "type": "array", "items": {"$ref": "#/components/schemas/Collection"}}}},
-        "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
-            "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": {"type": "object"}},
-            "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
-            "timeStamp": {"type": "string", "format": "date-time"}, "links": links}},
-    }
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": "Cần Thơ – Hậu Giang infrastructure tracker API",
@@ -286,9 +276,10 @@ def document(base_url: str) -> dict[str, Any]:
                  "null, never 0. Money in VND (integer đồng); dates ISO 8601 at their stated "
                  "precision (YYYY, YYYY-MM or YYYY-MM-DD). Every response carries ETag and "
                  "Last-Modified and answers a conditional GET with 304; JSON is gzipped when "
-                 "the client accepts it; GET is open to other origins (CORS)."},
+                 "the client accepts it; GET is open to other origins (CORS). Errors are JSON "
+                 "{\"error\", \"detail\"} (and `parameter` for a bad parameter)."},
         "servers": [{"url": base_url}],
         "tags": [{"name": "projects"}, {"name": "exports"}, {"name": "ogc"}, {"name": "api"}],
-        "paths": paths,
-        "components": {"parameters": PARAMETERS, "schemas": schemas},
+        "paths": _paths(),
+        "components": {"parameters": PARAMETERS, "schemas": schemas()},
     }

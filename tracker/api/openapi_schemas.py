@@ -1,0 +1,222 @@
+"""The schemas of the OpenAPI document, in OpenAPI 3.0 syntax (tracker.api.openapi uses them).
+
+OpenAPI 3.0 is not JSON Schema 2020-12: a value that may be null is `nullable: true` beside
+its one `type` (never a type array), and `nullable` next to a bare `$ref` means nothing, so a
+nullable object is written out in place. Every schema says what the endpoints really send:
+the schemathesis test in tests/api/ checks each response against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker import vocab
+from tracker.fields import FIELDS, Field
+
+PARTIAL_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# Fields of the record that always have a value (the rest: unknown is null).
+NEVER_NULL = ("code", "name_vi", "kind", "status", "provinces", "field", "updated_at")
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                  "MultiPolygon", "GeometryCollection")
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _string(nullable_: bool = True, **extra: Any) -> dict[str, Any]:
+    out = {"type": "string", **extra}
+    return nullable(out) if nullable_ else out
+
+
+def _record_property(f: Field) -> dict[str, Any]:
+    """One field of the record: its one type, and null where unknown is possible."""
+    out: dict[str, Any] = {"type": f.type, "description": f.en}
+    if f.format == "int64":
+        out.update(format="int64", minimum=0)
+    elif f.format == "date-time":
+        out["format"] = "date-time"
+    elif f.format == "partial-date":
+        out["pattern"] = PARTIAL_DATE
+    if f.name == "code":
+        out["pattern"] = CODE_PATTERN
+    elif f.name == "status":
+        out["enum"] = list(vocab.codes(vocab.STATUSES))
+    elif f.name == "kind":
+        out["enum"] = list(vocab.codes(vocab.KINDS))
+    elif f.name == "field":
+        out["enum"] = list(vocab.codes(vocab.COOPERATION_FIELDS))
+    elif f.name in ("progress_pct",):
+        out.update(minimum=0, maximum=100)
+    elif f.name in ("length_km", "stated_length_km", "disbursement_pct"):
+        out["minimum"] = 0
+    return out if f.name in NEVER_NULL else nullable(out)
+
+
+def bbox_schema(sizes: tuple[int, ...] = (4,)) -> dict[str, Any]:
+    """A WGS 84 box: longitudes and latitudes (each item within ±180; OpenAPI 3.0 cannot
+    bound the items by position)."""
+    return {"type": "array", "minItems": min(sizes), "maxItems": max(sizes),
+            "items": {"type": "number", "minimum": -180, "maximum": 180}}
+
+
+def geometry_schema(types: tuple[str, ...] = GEOMETRY_TYPES) -> dict[str, Any]:
+    """A GeoJSON geometry (RFC 7946), null when the project is not located yet."""
+    return nullable({"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": list(types)},
+        "coordinates": {"type": "array", "items": {}},
+        "geometries": {"type": "array", "items": {"type": "object"}}}})
+
+
+def _feature(properties: dict[str, Any], types: tuple[str, ...]) -> dict[str, Any]:
+    return {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "string"},
+        "geometry": geometry_schema(types),
+        "properties": properties,
+        "links": {"type": "array", "items": ref("Link")}}}
+
+
+def _feature_collection(feature: str, paged: bool) -> dict[str, Any]:
+    props: dict[str, Any] = {"type": {"type": "string", "enum": ["FeatureCollection"]},
+                             "features": {"type": "array", "items": ref(feature)}}
+    required = ["type", "features"]
+    if paged:
+        props.update(numberMatched={"type": "integer", "minimum": 0},
+                     numberReturned={"type": "integer", "minimum": 0},
+                     timeStamp={"type": "string", "format": "date-time"},
+                     links={"type": "array", "items": ref("Link")})
+        required += ["numberMatched", "numberReturned", "timeStamp", "links"]
+    return {"type": "object", "required": required, "properties": props}
+
+
+def _object_of(properties: dict[str, Any], required: list[str] | None = None
+               ) -> dict[str, Any]:
+    """An object with these properties, all of them required unless `required` says."""
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if required is None:
+        required = list(properties)
+    if required:
+        out["required"] = required
+    return out
+
+
+def _object(required: list[str] | None = None, **properties: Any) -> dict[str, Any]:
+    return _object_of(properties, required)
+
+
+LINKS = {"type": "array", "items": ref("Link")}
+MONEY = nullable({"type": "integer", "format": "int64", "minimum": 0})
+
+
+def _update() -> dict[str, Any]:
+    return _object(
+        as_of=_string(False, pattern=PARTIAL_DATE),
+        status={"type": "string", "enum": list(vocab.codes(vocab.STATUSES))},
+        progress_pct=nullable({"type": "number", "minimum": 0, "maximum": 100}),
+        disbursed_vnd=MONEY, note=_string(), author=_string(), source=_string(),
+        recorded_at=_string(format="date-time"))
+
+
+def _group(label: str | None = None) -> dict[str, Any]:
+    """A summary group: count, km and the sums over the known amounts (null if none)."""
+    props: dict[str, Any] = {}
+    if label:
+        props.update({label: {"type": "string"}, "label_vi": {"type": "string"},
+                      "label_en": {"type": "string"}})
+    props.update(count={"type": "integer", "minimum": 0},
+                 km={"type": "number", "minimum": 0}, investment_vnd=MONEY,
+                 disbursed_vnd=MONEY, with_investment={"type": "integer", "minimum": 0},
+                 with_disbursed={"type": "integer", "minimum": 0})
+    return _object(**props)
+
+
+def _collection() -> dict[str, Any]:
+    interval = {"type": "array", "minItems": 2, "maxItems": 2,
+                "items": _string(format="date-time")}
+    extent = _object([], spatial=_object(["bbox"], bbox={
+        "type": "array", "minItems": 1, "items": bbox_schema((4, 6))},
+        crs={"type": "string"}), temporal=_object(["interval"], interval={
+            "type": "array", "minItems": 1, "items": interval}, trs={"type": "string"}))
+    return _object(["id", "links"], id={"type": "string"}, title={"type": "string"},
+                   description={"type": "string"}, extent=extent,
+                   itemType={"type": "string"},
+                   crs={"type": "array", "items": {"type": "string"}}, links=LINKS)
+
+
+BOUNDARY_PROPERTIES = _object(
+    code={"type": "string"}, name_vi={"type": "string"}, name_en=_string(),
+    iso_3166_2=_string(), valid_until=_string(format="date"), merged_into_vi=_string(),
+    merged_into_en=_string(), geometry_accuracy=_string(), source=_string())
+
+
+def schemas() -> dict[str, Any]:
+    """components/schemas of the document."""
+    project = _object_of({f.name: _record_property(f) for f in FIELDS})
+    return {
+        "Link": _object(["href"], href={"type": "string"}, rel={"type": "string"},
+                        type={"type": "string"}, title={"type": "string"}),
+        "Error": _object(["error", "detail"], error={"type": "string"}, detail=_string(),
+                         parameter={"type": "string", "description":
+                                    "The parameter that was wrong."}),
+        "Project": project,
+        "ProjectListItem": {"allOf": [ref("Project"), _object(
+            bbox=nullable(bbox_schema()), url={"type": "string"})]},
+        "ProjectList": _object(items={"type": "array", "items": ref("ProjectListItem")},
+                               total={"type": "integer", "minimum": 0},
+                               limit={"type": "integer", "minimum": 1},
+                               offset={"type": "integer", "minimum": 0}, links=LINKS),
+        "ProjectDetail": {"allOf": [ref("Project"), _object(
+            description_vi=_string(), description_en=_string(),
+            bbox=nullable(bbox_schema()), geometry=geometry_schema(),
+            funding={"type": "array", "items": _object(
+                source_type={"type": "string"}, province=_string(), amount_vnd=MONEY,
+                budget_year=nullable({"type": "integer"}), note=_string(), source=_string())},
+            latest_update=nullable(_update()),
+            sources={"type": "array", "items": _object(
+                key={"type": "string"}, title=_string(), publisher={"type": "string"},
+                published_on=_string(format="date"), url=_string(), locator=_string(),
+                supports=_string())},
+            links=LINKS)]},
+        "Update": _update(),
+        "UpdateList": _object(project={"type": "string"},
+                              items={"type": "array", "items": ref("Update")},
+                              total={"type": "integer", "minimum": 0}, links=LINKS),
+        "Summary": _object(
+            as_of={"type": "string", "format": "date"},
+            filter={"type": "object", "additionalProperties": {"type": "string"}},
+            total=_group(), by_status={"type": "array", "items": _group("status")},
+            by_kind={"type": "array", "items": _group("kind")},
+            late={"type": "array", "items": _object(
+                code={"type": "string"}, name_vi={"type": "string"}, name_en=_string(),
+                planned_end=_string(pattern=PARTIAL_DATE),
+                days_late={"type": "integer"})},
+            without_geometry={"type": "integer", "minimum": 0}, links=LINKS),
+        "Oc4idsPackage": _object(
+            ["version", "projects"], uri={"type": "string"},
+            publishedDate={"type": "string", "format": "date-time"},
+            publisher={"type": "object"}, version={"type": "string"},
+            projects={"type": "array", "items": _object(["id"], id={"type": "string"})}),
+        "OpenApiDocument": _object(["openapi", "info", "paths"],
+                                   openapi={"type": "string"}, info={"type": "object"},
+                                   paths={"type": "object"}),
+        "JsonSchema": _object(["type", "properties"], type={"type": "string"},
+                              properties={"type": "object"}),
+        "LandingPage": _object(["links"], title={"type": "string"},
+                               description={"type": "string"}, links=LINKS),
+        "Conformance": _object(["conformsTo"], conformsTo={
+            "type": "array", "items": {"type": "string"}}, links=LINKS),
+        "Collection": _collection(),
+        "Collections": _object(["links", "collections"], links=LINKS, collections={
+            "type": "array", "items": ref("Collection")}),
+        "ProjectFeature": _feature(ref("Project"), GEOMETRY_TYPES),
+        "ProjectFeatureCollection": _feature_collection("ProjectFeature", paged=False),
+        "ProjectFeaturePage": _feature_collection("ProjectFeature", paged=True),
+        "BoundaryFeature": _feature(BOUNDARY_PROPERTIES, ("Polygon", "MultiPolygon")),
+        "BoundaryFeaturePage": _feature_collection("BoundaryFeature", paged=True),
+    }
