@@ -225,6 +225,9 @@ def boundaries_load(path: str) -> None:
 def register_commands(app: Flask) -> None:
     for cmd in (init_db, seed, list_projects, export, serve, boundaries):
         app.cli.add_command(cmd)
+    from .cli_users import register as register_account_commands  # tracker user, token
+
+    register_account_commands(app)
 
 
 def main() -> None:

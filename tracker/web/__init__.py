@@ -67,10 +67,11 @@ def register(app: Flask) -> None:
     from flask_bootstrap import Bootstrap5
 
     from .. import i18n
-    from . import api, assets, ogcapi, pages
+    from . import access, account, api, assets, ogcapi, pages
 
     Bootstrap5(app)
     i18n.init_app(app)
+    access.init_app(app)  # after i18n: its refusals speak the reader's language
     app.teardown_appcontext(_close_session)
     app.register_error_handler(TrackerError, _handle_tracker_error)
     app.register_error_handler(HTTPException, _handle_http_error)
@@ -79,3 +80,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ogcapi.bp)
+    app.register_blueprint(account.bp)
