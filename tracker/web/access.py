@@ -112,6 +112,10 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 # --------------------------------------------------------------------------- checks
 
+def _is_api() -> bool:
+    return request.path.startswith(("/api/", "/ogc"))
+
+
 def _is_page() -> bool:
     return not wants_json() and bearer_token(request) is None
 
@@ -126,7 +130,9 @@ def _check_request() -> None:
         if signed_in_user() is None:
             raise Unauthorized(gettext("auth.bad_token"),
                                detail="the token is unknown, revoked, or its user is disabled")
-    elif request.method in UNSAFE_METHODS:
+    elif request.method in UNSAFE_METHODS and (not _is_api() or signed_in_user() is not None):
+        # forms always (sign-in too); the API when a session cookie signed the caller in, so
+        # an anonymous API write gets its 401 rather than a CSRF 400
         cast(CSRFProtect, current_app.extensions["csrf"]).protect()
     if not state().settings.public_read and request.endpoint not in OPEN_ENDPOINTS and \
             signed_in_user() is None:
@@ -169,7 +175,8 @@ def _unauthorized(exc: Unauthorized) -> Any:
     if _is_page():
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("account.sign_in", next=target), 303)
-    challenge = REALM + (', error="invalid_token"' if bearer_token(request) else "")
+    challenge = REALM + (', error="invalid_token"' if bearer_token(request) is not None
+                         else "")
     response = jsonify({"error": exc.message, "detail": exc.detail})
     response.status_code = 401
     response.headers["WWW-Authenticate"] = challenge
@@ -226,6 +233,9 @@ def init_app(app: Flask) -> None:
         raise Unauthorized(gettext("auth.sign_in_first"))
 
     manager.unauthorized_handler(unauthorized)
+    # There is no "remember me" cookie here; Flask-Login's after-request hook for it touches
+    # the session on every response, which would put "Vary: Cookie" on every public answer.
+    app.after_request_funcs[None].remove(manager._update_remember_cookie)
     CSRFProtect(app)
     app.extensions[THROTTLE] = auth.make_throttle(settings)
     app.before_request(_check_request)
