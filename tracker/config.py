@@ -123,8 +123,8 @@ class Settings:
         metadata={
             "env": "TRACKER_SECURE_COOKIES",
             "parse": _auto_on_off,
-            "help": "Mark the session cookie Secure: auto (when the request came over HTTPS), "
-            "1 (always; set it behind a proxy that ends TLS) or 0.",
+            "help": "Mark the session cookie Secure: auto (when the request came over HTTPS; "
+            "behind a proxy that ends TLS, see TRACKER_PROXY_HOPS), 1 (always) or 0.",
         },
     )
     session_hours: int = field(
