@@ -319,6 +319,10 @@ def test_require_role_editor(guarded, who, api, page):
         assert response.headers["Location"].startswith("/sign-in")
     if who:
         assert browser.post("/test-write").status_code == 400  # no CSRF token
+        # the API signed in by the session cookie needs the token too, in a header
+        assert browser.post("/api/v1/test-write").status_code == 400
+        assert browser.post("/api/v1/test-write", headers={"X-CSRFToken": form_token}
+                            ).status_code == page
 
 
 # --------------------------------------------------------------------------- the user's page

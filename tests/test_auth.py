@@ -92,7 +92,7 @@ def test_create_user_stores_a_lowercase_name_and_audits_it(session):
 
 @pytest.mark.parametrize(("username", "role", "password", "key"), [
     ("", "editor", PASSWORD, "account.error.username_required"),
-    ("ab", "editor", PASSWORD, "account.error.username_format"),
+    ("a", "editor", PASSWORD, "account.error.username_format"),
     ("lan nguyen", "editor", PASSWORD, "account.error.username_format"),
     ("-lan", "editor", PASSWORD, "account.error.username_format"),
     ("lân", "editor", PASSWORD, "account.error.username_format"),

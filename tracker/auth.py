@@ -33,7 +33,7 @@ from .errors import Forbidden, TooManyAttempts, Unauthorized, ValidationError
 from .models import ApiToken, SignInThrottle, User, utcnow
 from .services import transaction
 
-USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 DISPLAY_NAME_MAX = 200
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024  # argon2 hashes any length; a bound keeps a request from costing more
@@ -145,7 +145,7 @@ def validate_username(name: str) -> str:
                            field="username")
     if not USERNAME_RE.fullmatch(name):
         raise AccountError(
-            "username: 3 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
+            "username: 2 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
             "account.error.username_format", field="username")
     return name
 

@@ -478,5 +478,5 @@ class SignInThrottle(Base):
     __tablename__ = "sign_in_throttles"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(DateTime)
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)  # to prune old rows
     failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer, nullable=False),
         sa.CheckConstraint("failures >= 0", name="ck_sign_in_throttles_failures"),
     )
+    op.create_index("ix_sign_in_throttles_window_start", "sign_in_throttles", ["window_start"])
 
 
 def downgrade() -> None:
