@@ -26,6 +26,7 @@ from tracker.audit import CLI, Actor
 from tracker.db import make_engine, migrate
 from tracker.errors import Forbidden, TooManyAttempts, Unauthorized
 from tracker.models import ApiToken, AuditEntry, SignInThrottle, User, utcnow
+from tracker.throttle import DatabaseThrottle, RedisThrottle, make_throttle
 
 PASSWORD = "correct horse battery"
 WINDOW = timedelta(minutes=15)
@@ -66,7 +67,7 @@ def test_sign_in_rehashes_a_password_hashed_with_weaker_parameters(session):
     user.password_hash = weak
     session.commit()
     assert auth.needs_rehash(weak)
-    signed = auth.sign_in(session, auth.DatabaseThrottle(5, WINDOW), "lan", PASSWORD, "1.2.3.4")
+    signed = auth.sign_in(session, DatabaseThrottle(5, WINDOW), "lan", PASSWORD, "1.2.3.4")
     session.expire_all()
     stored = session.get(User, signed.id).password_hash
     assert stored != weak and not auth.needs_rehash(stored)
@@ -282,7 +283,7 @@ def fail(session, throttle, name, address, now, times=1):
 
 def test_failures_per_account_lock_it_until_the_window_passes(session):
     add_user(session)
-    throttle = auth.DatabaseThrottle(5, WINDOW)
+    throttle = DatabaseThrottle(5, WINDOW)
     t0 = utcnow()
     for i in range(5):  # five different addresses: the account limit still holds
         fail(session, throttle, "LAN", f"10.0.0.{i}", t0 + timedelta(minutes=i))
@@ -300,7 +301,7 @@ def test_failures_per_account_lock_it_until_the_window_passes(session):
 
 def test_failures_per_address_lock_that_address_only(session):
     add_user(session)
-    throttle = auth.DatabaseThrottle(3, WINDOW)
+    throttle = DatabaseThrottle(3, WINDOW)
     t0 = utcnow()
     for name in ("an", "binh", "chi"):  # unknown accounts count too
         fail(session, throttle, name, "203.0.113.7", t0)
@@ -311,7 +312,7 @@ def test_failures_per_address_lock_that_address_only(session):
 
 def test_a_successful_sign_in_clears_the_account_count(session):
     add_user(session)
-    throttle = auth.DatabaseThrottle(3, WINDOW)
+    throttle = DatabaseThrottle(3, WINDOW)
     t0 = utcnow()
     fail(session, throttle, "lan", "10.0.0.1", t0, times=2)
     auth.sign_in(session, throttle, "lan", PASSWORD, "10.0.0.2", now=t0)
@@ -325,7 +326,7 @@ def test_failed_sign_ins_are_audited_with_the_account_when_it_exists(session):
     user = add_user(session)
     add_user(session, "off", "viewer")
     auth.set_active(session, CLI, auth.get_user(session, "off"), False)
-    throttle = auth.DatabaseThrottle(5, WINDOW)
+    throttle = DatabaseThrottle(5, WINDOW)
     fail(session, throttle, "lan", "10.0.0.1", utcnow())
     fail(session, throttle, "nobody<script>", "10.0.0.1", utcnow())
     with pytest.raises(Unauthorized):  # right password, disabled account
@@ -340,7 +341,7 @@ def test_failed_sign_ins_are_audited_with_the_account_when_it_exists(session):
 def test_the_database_throttle_counts_every_failure_of_concurrent_workers(db_url):
     """Two engines (two worker processes' worth of connections) on one database."""
     engines = [make_engine(db_url) for _ in range(2)]
-    throttle = auth.DatabaseThrottle(4, WINDOW)
+    throttle = DatabaseThrottle(4, WINDOW)
     now = utcnow()
     try:
         from sqlalchemy.orm import Session
@@ -394,8 +395,8 @@ def test_the_redis_throttle_is_shared_and_expires(session, redis_url):
     from tracker.config import load_settings
 
     settings = load_settings({"redis_url": redis_url, "sign_in_max_failures": 3}, environ={})
-    first, second = auth.make_throttle(settings), auth.make_throttle(settings)
-    assert isinstance(first, auth.RedisThrottle)
+    first, second = make_throttle(settings), make_throttle(settings)
+    assert isinstance(first, RedisThrottle)
     add_user(session)
     fail(session, first, "lan", "10.0.0.1", utcnow(), times=2)
     fail(session, second, "lan", "10.0.0.2", utcnow())

@@ -1,4 +1,5 @@
-"""Who is asking and what they may do: passwords, sign-in with its throttle, API tokens, roles.
+"""Who is asking and what they may do: passwords, users, roles, sign-in (counted by
+tracker.throttle), API tokens.
 
 No Flask here: the web layer (tracker.web.access, tracker.web.account) and the CLI call these.
 Every change is a use case in the services' style: validate, change and audit in one
@@ -10,28 +11,23 @@ message for the CLI and the logs.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import case, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, vocab
 from .audit import Actor, Change
-from .config import Settings
 from .errors import Forbidden, TooManyAttempts, Unauthorized, ValidationError
-from .models import ApiToken, SignInThrottle, User, utcnow
+from .models import ApiToken, User, utcnow
 from .services import transaction
+from .throttle import Throttle
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 DISPLAY_NAME_MAX = 200
@@ -272,110 +268,7 @@ def set_password(session: Session, actor: Actor, user: User, password: str) -> N
                      [Change("password", None, None)])
 
 
-# --------------------------------------------------------------------------- throttle
-
-class Throttle(Protocol):
-    """Failed sign-ins per key in a fixed window; shared by every worker process."""
-
-    max_failures: int
-    window: timedelta
-
-    def retry_after(self, session: Session, keys: Sequence[str], now: datetime) -> int:
-        """Seconds until an attempt on any of `keys` is allowed again (0: allowed now)."""
-
-    def record_failure(self, session: Session, keys: Sequence[str], now: datetime) -> None:
-        """Count one failure on each key (in the caller's transaction where there is one)."""
-
-    def clear(self, session: Session, keys: Sequence[str]) -> None:
-        """Forget the failures on `keys` (after a successful sign-in)."""
-
-
-def _seconds(delta: timedelta) -> int:
-    return max(1, math.ceil(delta.total_seconds()))
-
-
-@dataclass
-class DatabaseThrottle:
-    """Counters in the sign_in_throttles table: an atomic upsert per failure, so concurrent
-    workers on SQLite or PostgreSQL never lose a count."""
-
-    max_failures: int
-    window: timedelta
-
-    def retry_after(self, session: Session, keys: Sequence[str], now: datetime) -> int:
-        starts = session.scalars(select(SignInThrottle.window_start).where(
-            SignInThrottle.key.in_(list(keys)),
-            SignInThrottle.window_start > now - self.window,
-            SignInThrottle.failures >= self.max_failures)).all()
-        return max((_seconds(start + self.window - now) for start in starts), default=0)
-
-    def record_failure(self, session: Session, keys: Sequence[str], now: datetime) -> None:
-        insert: Any = postgresql_insert if session.get_bind().dialect.name == "postgresql" \
-            else sqlite_insert  # the same ON CONFLICT upsert, spelt per dialect
-        cutoff = now - self.window
-        session.execute(delete(SignInThrottle).where(SignInThrottle.window_start <= cutoff))
-        for key in dict.fromkeys(keys):
-            stmt = insert(SignInThrottle).values(key=key, window_start=now, failures=1)
-            expired = SignInThrottle.window_start <= cutoff
-            session.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
-                "failures": case((expired, 1), else_=SignInThrottle.failures + 1),
-                "window_start": case((expired, now), else_=SignInThrottle.window_start),
-            }))
-
-    def clear(self, session: Session, keys: Sequence[str]) -> None:
-        session.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(list(keys))))
-
-
-# INCR, and start the window's expiry on the first failure, in one atomic step.
-_REDIS_FAIL = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-"""
-
-
-@dataclass
-class RedisThrottle:
-    """Counters in Redis (TRACKER_REDIS_URL): each key expires when its window ends."""
-
-    max_failures: int
-    window: timedelta
-    client: Any
-    prefix: str = "tracker:sign-in:"
-
-    def _key(self, key: str) -> str:
-        return self.prefix + key
-
-    def retry_after(self, session: Session, keys: Sequence[str], now: datetime) -> int:
-        pipe = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipe.get(self._key(key))
-            pipe.pttl(self._key(key))
-        values = pipe.execute()
-        wait = 0
-        for count, ttl in zip(values[::2], values[1::2], strict=True):
-            if count is not None and int(count) >= self.max_failures and ttl > 0:
-                wait = max(wait, math.ceil(ttl / 1000))
-        return wait
-
-    def record_failure(self, session: Session, keys: Sequence[str], now: datetime) -> None:
-        window_ms = int(self.window.total_seconds() * 1000)
-        for key in dict.fromkeys(keys):
-            self.client.eval(_REDIS_FAIL, 1, self._key(key), window_ms)
-
-    def clear(self, session: Session, keys: Sequence[str]) -> None:
-        self.client.delete(*(self._key(k) for k in keys))
-
-
-def make_throttle(settings: Settings) -> Throttle:
-    window = timedelta(minutes=settings.sign_in_window_minutes)
-    if settings.redis_url:
-        import redis
-
-        return RedisThrottle(settings.sign_in_max_failures, window,
-                             redis.Redis.from_url(settings.redis_url))
-    return DatabaseThrottle(settings.sign_in_max_failures, window)
-
+# --------------------------------------------------------------------------- sign-in
 
 def throttle_keys(username: str, address: str | None) -> list[str]:
     keys = [f"account:{normalise_username(username)[:100]}"]
@@ -383,8 +276,6 @@ def throttle_keys(username: str, address: str | None) -> list[str]:
         keys.append(f"address:{address[:100]}")
     return keys
 
-
-# --------------------------------------------------------------------------- sign-in
 
 def sign_in(session: Session, throttle: Throttle, username: str, password: str,
             address: str | None, now: datetime | None = None) -> User:

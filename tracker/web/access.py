@@ -39,6 +39,7 @@ from .. import auth, vocab
 from ..errors import Forbidden, TooManyAttempts, Unauthorized
 from ..i18n import current_lang, gettext
 from ..models import User
+from ..throttle import Throttle, make_throttle
 from . import db_session, state, wants_json
 
 THROTTLE = "tracker.throttle"
@@ -67,8 +68,8 @@ def signed_in_user() -> User | None:
     return user if isinstance(user, User) else None
 
 
-def throttle() -> auth.Throttle:
-    value: auth.Throttle = current_app.extensions[THROTTLE]
+def throttle() -> Throttle:
+    value: Throttle = current_app.extensions[THROTTLE]
     return value
 
 
@@ -237,7 +238,7 @@ def init_app(app: Flask) -> None:
     # the session on every response, which would put "Vary: Cookie" on every public answer.
     app.after_request_funcs[None].remove(manager._update_remember_cookie)
     CSRFProtect(app)
-    app.extensions[THROTTLE] = auth.make_throttle(settings)
+    app.extensions[THROTTLE] = make_throttle(settings)
     app.before_request(_check_request)
     app.after_request(_vary_on_credentials)
     app.register_error_handler(Unauthorized, _unauthorized)
