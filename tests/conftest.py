@@ -25,7 +25,8 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SEED_FILE = REPO_ROOT / "geodata" / "projects.geojson"
 TODAY = "2026-11-21"
 TABLES = ("status_updates", "funding_lines", "project_sources", "project_provinces",
-          "projects", "sources", "boundaries")
+          "projects", "sources", "boundaries", "audit_entries", "api_tokens", "users",
+          "sign_in_throttles")
 
 
 def postgis_url() -> str | None:

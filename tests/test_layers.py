@@ -27,12 +27,13 @@ FLOORS: dict[str, int] = {
     **{m: 1 for m in ("tracker.db", "tracker.models", "tracker.checks", "tracker.state")},
     # 2 reading, file formats, changing data
     "tracker.queries": 2, "tracker.formats": 2, "tracker.services": 2, "tracker.auth": 2,
+    "tracker.audit": 2, "tracker.throttle": 2,
     # 3 use cases over a selection
     "tracker.exports": 3, "tracker.reports": 3,
     # 4 the HTTP API without Flask
     "tracker.api": 4,
     # 5 the doors: Flask, the command line, the map builders (which import only the ground)
-    "tracker.web": 5, "tracker.cli": 5, "tracker.cli_users": 5, "maps": 5,
+    "tracker.web": 5, "tracker.cli": 5, "maps": 5,
     # the assembly point
     "tracker": 6,
 }

@@ -41,6 +41,30 @@ def _proxies(text: str) -> int:
         raise ValueError(f"the number of proxies in front of the app is 0-10, got {text!r}")
     return value
 
+def _on_off(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected 1 or 0, got {text!r}")
+
+
+def _auto_on_off(text: str) -> str:
+    value = text.strip().lower()
+    if value == "auto":
+        return "auto"
+    return "1" if _on_off(value) else "0"
+
+
+def _bounded_int(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        value = int(text.strip())
+        if not low <= value <= high:
+            raise ValueError(f"expected a whole number from {low} to {high}, got {value}")
+        return value
+    return parse
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -135,6 +159,68 @@ class Settings:
         metadata={
             "env": "TRACKER_TODAY",
             "help": "ISO date used as 'today' for late flags (empty: the real date).",
+        },
+    )
+
+    public_read: bool = field(
+        default=True,
+        metadata={
+            "env": "TRACKER_PUBLIC_READ",
+            "parse": _on_off,
+            "help": "Anyone may read pages, the API and exports. 0: reading needs a signed-in "
+            "user or an API token (writes always need an editor).",
+        },
+    )
+    secure_cookies: str = field(
+        default="auto",
+        metadata={
+            "env": "TRACKER_SECURE_COOKIES",
+            "parse": _auto_on_off,
+            "help": "Mark the session cookie Secure: auto (when the request came over HTTPS; "
+            "behind a proxy that ends TLS, see TRACKER_PROXY_HOPS), 1 (always) or 0.",
+        },
+    )
+    session_hours: int = field(
+        default=12,
+        metadata={
+            "env": "TRACKER_SESSION_HOURS",
+            "parse": _bounded_int(1, 24 * 90),
+            "help": "How long a sign-in lasts, in hours.",
+        },
+    )
+    sign_in_max_failures: int = field(
+        default=5,
+        metadata={
+            "env": "TRACKER_SIGN_IN_MAX_FAILURES",
+            "parse": _bounded_int(1, 1000),
+            "help": "Failed sign-ins allowed per account and per address within the window; "
+            "further attempts are refused (429) until the window ends.",
+        },
+    )
+    sign_in_window_minutes: int = field(
+        default=15,
+        metadata={
+            "env": "TRACKER_SIGN_IN_WINDOW_MINUTES",
+            "parse": _bounded_int(1, 24 * 60),
+            "help": "Length of the failed sign-in window, in minutes.",
+        },
+    )
+    proxy_hops: int = field(
+        default=0,
+        metadata={
+            "env": "TRACKER_PROXY_HOPS",
+            "parse": _bounded_int(0, 5),
+            "help": "Number of reverse proxies in front of the app whose X-Forwarded-For and "
+            "X-Forwarded-Proto to trust (for the per-address sign-in limit and Secure "
+            "cookies); 0: none.",
+        },
+    )
+    redis_url: str = field(
+        default="",
+        metadata={
+            "env": "TRACKER_REDIS_URL",
+            "help": "Redis URL (redis://host:6379/0) for the failed sign-in counters; "
+            "empty: they are kept in the database.",
         },
     )
 

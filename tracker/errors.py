@@ -47,3 +47,27 @@ class SchemaBehind(TrackerError):
 
     http_status = 503
     error = "schema_behind"
+
+class Unauthorized(TrackerError):
+    """No credentials, or credentials that do not identify an active user."""
+
+    http_status = 401
+    error = "unauthorized"
+
+
+class Forbidden(TrackerError):
+    """A known user whose role does not allow the action."""
+
+    http_status = 403
+    error = "forbidden"
+
+
+class TooManyAttempts(TrackerError):
+    """Too many failed sign-ins: refused until `retry_after` seconds have passed."""
+
+    http_status = 429
+    error = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after: int, detail: str | None = None):
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after

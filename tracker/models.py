@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -236,3 +237,110 @@ class Boundary(Base):
 # --------------------------------------------------------------------------- validation
 
 
+# --------------------------------------------------------------------------- accounts and audit
+
+class User(Base):
+    """A person who signs in. `role` is one of vocab.ROLES; a disabled user (active false)
+    can neither sign in nor use a token, and is kept so the audit trail still names them.
+
+    It also speaks the protocol Flask-Login expects (is_authenticated, is_active, get_id) by
+    duck typing, so this module needs no Flask.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # lowercase (tracker.auth)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id")
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    def session_stamp(self) -> str:
+        """Changes when the password does: a session signed with the old one stops working."""
+        import hashlib
+
+        return hashlib.sha256(self.password_hash.encode("utf-8")).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_stamp()}"
+
+
+class ApiToken(Base):
+    """A personal API token. Only its SHA-256 is stored (the plain token is shown once, when
+    it is created); `prefix` is its first characters, so a person can tell tokens apart."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class AuditEntry(Base):
+    """One change, written in the same transaction as the change: who (`user_id`, and `actor`
+    as text so the entry reads the same after the user is renamed or for the CLI), when (`at`,
+    UTC), what (`kind` from vocab.AUDIT_KINDS, `summary`), and `changes`: a JSON list of
+    {"field", "old", "new"}."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Text, default="[]")
+
+    user: Mapped[User | None] = relationship()
+    project: Mapped[Project | None] = relationship()
+
+    @property
+    def change_list(self) -> list[dict[str, Any]]:
+        import json
+
+        value: list[dict[str, Any]] = json.loads(self.changes or "[]")
+        return value
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted per key ("account:NAME" or "address:IP") in a fixed window, in
+    the database so every worker process sees the same count (tracker.auth.Throttle)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime, index=True)  # to prune old rows
+    failures: Mapped[int] = mapped_column(Integer, default=0)

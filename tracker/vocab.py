@@ -131,3 +131,24 @@ def current_units(province_codes: list[str], lang: str = "vi") -> list[str]:
         if name and name not in out:
             out.append(name)
     return out
+
+# Who may do what (tracker.auth.can): viewer reads; editor creates, edits, records updates and
+# imports; admin also manages users and deletes. Ordered from least to most.
+ROLES: tuple[Term, ...] = (
+    Term("viewer", "Người xem", "Viewer"),
+    Term("editor", "Biên tập viên", "Editor"),
+    Term("admin", "Quản trị viên", "Administrator"),
+)
+
+# What an audit entry records (tracker.models.AuditEntry.kind).
+AUDIT_KINDS: tuple[Term, ...] = (
+    Term("create", "Tạo dự án", "Project created"),
+    Term("edit", "Sửa thông tin dự án", "Project edited"),
+    Term("status_update", "Cập nhật tình trạng", "Status update"),
+    Term("geometry", "Thay vị trí trên bản đồ", "Geometry replaced"),
+    Term("delete", "Xóa dự án", "Project deleted"),
+    Term("import", "Nhập dữ liệu", "Import"),
+    Term("user", "Tài khoản", "Account"),
+    Term("token", "Mã truy cập API", "API token"),
+    Term("sign_in_failed", "Đăng nhập không thành công", "Failed sign-in"),
+)

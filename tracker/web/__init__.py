@@ -8,6 +8,8 @@ from flask_bootstrap import Bootstrap5
 
 from tracker import i18n
 from tracker.web import (
+    access,
+    account,
     api,
     assets,
     deploy,
@@ -24,6 +26,7 @@ def register(app: Flask) -> None:
     deploy.install(app, app.extensions["tracker"].settings)
     Bootstrap5(app)
     i18n.init_app(app)
+    access.init_app(app)  # after i18n: its refusals speak the reader's language
     app.before_request(require_current_schema)
     app.teardown_appcontext(close_session)
     errors.install(app)
@@ -33,3 +36,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(map_frames.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(ogcapi.bp)
+    app.register_blueprint(account.bp)

@@ -1,4 +1,4 @@
-"""The `tracker` command: a Flask CLI group (init-db, seed, list, export, serve, boundaries).
+"""The data commands: init-db, seed, list, export, serve, boundaries.
 
 Exit codes: 0 success, 1 bad data or a failed command (message on stderr), 2 bad usage.
 """
@@ -8,17 +8,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy.orm import Session
+from flask import current_app
+from flask.cli import with_appcontext
 
 from tracker import formatting, vocab
+from tracker.cli.context import cli_session, cli_state
 from tracker.db import migrate
 from tracker.errors import TrackerError
 from tracker.exports import CRS_FORMATS, export_selection
@@ -32,28 +31,6 @@ from tracker.services import (
     seed_boundaries_if_empty,
     seed_from_file,
 )
-from tracker.state import TrackerState
-
-
-def _state() -> TrackerState:
-    st: TrackerState = current_app.extensions["tracker"]
-    return st
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    try:
-        _state().require_current_schema()
-    except TrackerError as exc:
-        raise click.ClickException(f"{exc.message} ({exc.detail})") from exc
-    session = _state().sessions()
-    try:
-        yield session
-    except TrackerError as exc:
-        raise click.ClickException(exc.message + (f" ({exc.detail})" if exc.detail else "")
-                                   ) from exc
-    finally:
-        session.close()
 
 
 def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,8 +66,8 @@ def _filter_from(options: dict[str, Any]) -> Any:
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
 
-    migrate(_state().engine)
-    click.echo(f"database at revision head: {_state().engine.url.render_as_string()}")
+    migrate(cli_state().engine)
+    click.echo(f"database at revision head: {cli_state().engine.url.render_as_string()}")
 
 
 @click.command("seed")
@@ -100,8 +77,8 @@ def init_db() -> None:
 def seed(path: str | None) -> None:
     """Upsert projects by code from a GeoJSON file; all or nothing."""
 
-    settings = _state().settings
-    with _session() as session:
+    settings = cli_state().settings
+    with cli_session() as session:
         report = seed_from_file(session, path or settings.seed_file)
         click.echo(f"projects: {len(report.created)} created, {len(report.updated)} updated, "
                    f"{len(report.unchanged)} unchanged; {report.updates_added} status updates "
@@ -155,7 +132,7 @@ def list_projects(fmt: str, **options: Any) -> None:
     """A status table of the projects in the terminal (or CSV / JSON)."""
 
     f = _filter_from(options)
-    with _session() as session:
+    with cli_session() as session:
         rows = _list_rows(select_projects(session, f), fmt)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -189,8 +166,8 @@ def export(fmt: str, crs: str, output: str, **options: Any) -> None:
     if target is not None and fmt not in CRS_FORMATS:
         raise click.BadParameter(f"{fmt} is always WGS 84; a CRS can be asked for "
                                  f"{' or '.join(CRS_FORMATS)}", param_hint="--crs")
-    today = _state().today()
-    with _session() as session:
+    today = cli_state().today()
+    with cli_session() as session:
         filter_text = " ".join(f"{k}={v}" for k, v in f.to_args().items()) or "—"
         data, count = export_selection(session, f, fmt, today, crs=target,
                                        info=[("Bộ lọc / filter", filter_text)])
@@ -232,19 +209,9 @@ def boundaries() -> None:
 def boundaries_load(path: str) -> None:
     """Replace the province outlines with those in PATH (any CRS GDAL reads)."""
 
-    with _session() as session:
+    with cli_session() as session:
         n = replace_boundaries(session, read_boundaries(path))
     click.echo(f"{n} boundaries loaded from {path}")
 
 
-def register_commands(app: Flask) -> None:
-    for cmd in (init_db, seed, list_projects, export, serve, boundaries):
-        app.cli.add_command(cmd)
-
-
-def main() -> None:
-    from tracker import create_app
-
-    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
-                     help="Cần Thơ – Hậu Giang infrastructure tracker.")
-    cli.main(prog_name="tracker")
+DATA_COMMANDS = (init_db, seed, list_projects, export, serve, boundaries)
