@@ -237,6 +237,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "progress_pct": {"type": "number", "nullable": True},
                 "disbursed_vnd": {"type": "integer", "nullable": True},
                 "note": {"type": "string", "nullable": True},
+                "note_en": {"type": "string", "nullable": True},
                 "author": {"type": "string", "nullable": True},
                 "source": {"type": "string", "nullable": True},
                 "recorded_at": {"type": "string", "format": "date-time"}}}},

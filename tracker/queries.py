@@ -160,9 +160,9 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
                   ) -> list[Any]:
     """ORDER BY for a sort key of TABLE_SORTS; ties broken by code so pages are stable.
 
-    Status and kind sort in vocabulary order, "name" by the name shown in `lang`, and "late"
-    by days late (projects that are not late last). Unknown values sort last either way: they
-    are not "smallest", they are missing.
+    Status and kind sort in vocabulary order, "name" in Vietnamese alphabetical order of the
+    name shown in `lang`, and "late" by days late (projects that are not late last). Unknown
+    values sort last either way: they are not "smallest", they are missing.
     """
     column: Any
     if sort == "late":
@@ -174,11 +174,11 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
         column = case(_STATUS_ORDER, value=Project.status, else_=len(_STATUS_ORDER) + 1)
     elif sort == "kind":
         column = case(_KIND_ORDER, value=Project.kind, else_=len(_KIND_ORDER) + 1)
-    elif sort == "name" and lang == "en":
-        column = func.coalesce(Project.name_en, Project.name_vi)
+    elif sort == "name":  # Vietnamese dictionary order of the shown name (tracker.collation)
+        column = Project.sort_name_en if lang == "en" else Project.sort_name_vi
     else:
         column = {
-            "code": Project.code, "name": Project.name_vi, "progress": Project.progress_pct,
+            "code": Project.code, "progress": Project.progress_pct,
             "length": Project.length_km, "investment": Project.total_investment_vnd,
             "disbursed": Project.disbursed_vnd,
             "disbursement": Project.disbursed_vnd * 1.0
@@ -268,6 +268,7 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "field": p.field,
         "geometry_accuracy": p.geometry_accuracy,
         "geometry_note": p.geometry_note,
+        "geometry_note_en": p.geometry_note_en,
         "updated_at": p.updated_at.isoformat(timespec="seconds") + "Z",
     }
 
@@ -277,7 +278,7 @@ RECORD_FIELDS: Sequence[str] = (
     "stated_length_km", "total_investment_vnd", "disbursed_vnd", "disbursement_pct",
     "planned_start", "planned_end", "actual_start", "actual_end", "days_late", "owner",
     "investor", "provinces", "current_unit", "field", "geometry_accuracy", "geometry_note",
-    "updated_at")
+    "geometry_note_en", "updated_at")
 
 
 # --------------------------------------------------------------------------- key figures

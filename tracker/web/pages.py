@@ -32,12 +32,13 @@ from ..i18n import current_lang, gettext
 from ..models import Project
 from ..queries import ProjectFilter, count_projects, project_record
 from ..rows import gc_paused, selection_stats
-from . import db_session, state, wants_json
+from . import db_session, page_text, state, wants_json
 
 STATIC_DIR = Path(__file__).parent / "static"
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
 
 PAGE_SIZE = 100
+DEFAULT_SORT = "name"  # the table's order: by name, Vietnamese alphabetical (tracker.collation)
 FEATURES_FORMAT = "map-features-1"  # change when maps.features' output changes (ETags)
 DASHBOARD_LATE = 10
 TRUE_VALUES = ("1", "true", "yes", "on")
@@ -68,7 +69,7 @@ def _page_number() -> int:
 
 
 def _sort() -> tuple[str, bool]:
-    sort = request.args.get("sort", "").strip() or "code"
+    sort = request.args.get("sort", "").strip() or DEFAULT_SORT
     if sort not in queries.TABLE_SORTS:
         raise BadParameter(f"cannot sort by {sort!r}",
                            detail=f"one of {', '.join(queries.TABLE_SORTS)}", field="sort")
@@ -156,6 +157,8 @@ def _template_helpers() -> dict[str, Any]:
         "funding_label": _label(vocab.FUNDING_SOURCES),
         "field_label": _label(vocab.COOPERATION_FIELDS),
         "static_url": static_url,
+        "default_sort": DEFAULT_SORT,
+        **page_text.helpers(),
     }
 
 

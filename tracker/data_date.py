@@ -1,0 +1,26 @@
+"""How recent a selection's facts are: the latest status update of the projects it selects.
+
+Printed pages say "dữ liệu tính đến …" (data as of): the as-of date of the newest dated fact,
+not the moment the database was last written (a seed run today does not make 2021 facts new).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import is_postgres
+from .models import Project, StatusUpdate
+from .queries import ProjectFilter, apply_filter
+
+
+def latest_as_of(session: Session, f: ProjectFilter) -> tuple[date, str] | None:
+    """(as-of date, its precision) of the newest update among the selected projects."""
+    projects = apply_filter(select(Project.id), f, is_postgres(session))
+    stmt = (select(StatusUpdate.as_of, StatusUpdate.as_of_precision)
+            .where(StatusUpdate.project_id.in_(projects))
+            .order_by(StatusUpdate.as_of.desc(), StatusUpdate.id.desc()).limit(1))
+    row = session.execute(stmt).first()
+    return (row[0], row[1]) if row else None
