@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .config import Settings
 from .db import make_engine, make_session_factory, migrate
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0005"
 
 
 @dataclass

@@ -27,15 +27,14 @@ SEPARATOR = " / "
 
 
 def upgrade() -> None:
+    # plain ALTER TABLE ADD COLUMN on both databases (no table copy: see _drop_column)
     for table in ("status_updates", "funding_lines"):
-        with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("note_en", sa.Text))
-    with op.batch_alter_table("projects") as batch:
-        batch.add_column(sa.Column("geometry_note_en", sa.Text))
-        batch.add_column(sa.Column("sort_name_vi", sa.Text, nullable=False, server_default=""))
-        batch.add_column(sa.Column("sort_name_en", sa.Text, nullable=False, server_default=""))
-        batch.create_index("ix_projects_sort_name_vi", ["sort_name_vi"])
-        batch.create_index("ix_projects_sort_name_en", ["sort_name_en"])
+        op.add_column(table, sa.Column("note_en", sa.Text))
+    op.add_column("projects", sa.Column("geometry_note_en", sa.Text))
+    for column in ("sort_name_vi", "sort_name_en"):
+        op.add_column("projects", sa.Column(column, sa.Text, nullable=False,
+                                            server_default=""))
+        op.create_index(f"ix_projects_{column}", "projects", [column])
     bind = op.get_bind()
     for pid, name_vi, name_en in bind.execute(sa.text(
             "SELECT id, name_vi, name_en FROM projects")).all():
@@ -61,12 +60,19 @@ def downgrade() -> None:
         "UPDATE projects SET geometry_note = CASE WHEN geometry_note IS NULL "
         f"THEN geometry_note_en ELSE geometry_note || '{SEPARATOR}' || geometry_note_en END "
         "WHERE geometry_note_en IS NOT NULL"))
-    with op.batch_alter_table("projects") as batch:
-        batch.drop_index("ix_projects_sort_name_en")
-        batch.drop_index("ix_projects_sort_name_vi")
-        batch.drop_column("sort_name_en")
-        batch.drop_column("sort_name_vi")
-        batch.drop_column("geometry_note_en")
-    for table in ("funding_lines", "status_updates"):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("note_en")
+    op.drop_index("ix_projects_sort_name_en", table_name="projects")
+    op.drop_index("ix_projects_sort_name_vi", table_name="projects")
+    for table, column in (("projects", "sort_name_en"), ("projects", "sort_name_vi"),
+                          ("projects", "geometry_note_en"), ("funding_lines", "note_en"),
+                          ("status_updates", "note_en")):
+        _drop_column(table, column)
+
+
+def _drop_column(table: str, column: str) -> None:
+    """In place: SQLite's batch mode would copy and drop the table, and dropping `projects`
+    with foreign keys on deletes every project's history with it (SQLite has had DROP COLUMN
+    since 3.35)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)

@@ -91,21 +91,20 @@ def filter_words(f: ProjectFilter) -> str:
 
 def data_as_of(f: ProjectFilter) -> str:
     """"Dữ liệu tính đến 09/03/2026": the newest update of the selection, at its precision."""
-    latest = latest_as_of(db_session(), f)
-    return gettext("print.data_as_of", date=_as_of_text(latest))
+    return _as_of_line(latest_as_of(db_session(), f))
 
 
 def project_as_of(p: Any) -> str:
     """The same line for one project: its latest update."""
     u = p.latest_update()
-    return gettext("print.data_as_of",
-                   date=_as_of_text((u.as_of, u.as_of_precision) if u else None))
+    return _as_of_line((u.as_of, u.as_of_precision) if u else None)
 
 
-def _as_of_text(latest: tuple[date, str] | None) -> str:
-    if latest is None:
-        return gettext("print.no_updates")
-    return display_partial(*latest) or gettext("print.no_updates")
+def _as_of_line(latest: tuple[date, str] | None) -> str:
+    shown = display_partial(*latest) if latest else None
+    if shown is None:
+        return gettext("print.data_as_of_none")
+    return gettext("print.data_as_of", date=shown)
 
 
 def printed_at() -> str:
