@@ -28,17 +28,20 @@ HEADERS_EN = ["Name", "Kind", "Status", "Progress (%)", "Length (km)", "Total in
 
 
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
-    return page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
+    """How many CSS pixels the page is wider than the screen (0: no sideways scrolling).
+    The screen's width is the viewport asked for: a phone browser widens its layout to fit a
+    page that is too wide (window.innerWidth grows with it), and zooms out."""
+    width = page.viewport_size["width"]
+    return page.evaluate("(w) => Math.max(document.scrollingElement.scrollWidth, "
+                         "window.innerWidth) - w", width)
 
 
 def inside_window(page, selector: str) -> list[bool]:
-    """For each element: is it drawn, whole, within the window's width?"""
-    return page.locator(selector).evaluate_all("""(els) => els.map((el) => {
+    """For each element: is it drawn, whole, within the screen's width?"""
+    return page.locator(selector).evaluate_all("""(els, w) => els.map((el) => {
         const r = el.getBoundingClientRect();
-        return el.checkVisibility() && r.width > 0 && r.left >= 0 &&
-               r.right <= window.innerWidth;
-    })""")
+        return el.checkVisibility() && r.width > 0 && r.left >= 0 && r.right <= w;
+    })""", page.viewport_size["width"])
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
