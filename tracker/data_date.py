@@ -18,9 +18,10 @@ from .queries import ProjectFilter, apply_filter
 
 def latest_as_of(session: Session, f: ProjectFilter) -> tuple[date, str] | None:
     """(as-of date, its precision) of the newest update among the selected projects."""
-    projects = apply_filter(select(Project.id), f, is_postgres(session))
-    stmt = (select(StatusUpdate.as_of, StatusUpdate.as_of_precision)
-            .where(StatusUpdate.project_id.in_(projects))
-            .order_by(StatusUpdate.as_of.desc(), StatusUpdate.id.desc()).limit(1))
+    # walks ix_status_updates_as_of from the newest end until a selected project's update
+    stmt = apply_filter(
+        select(StatusUpdate.as_of, StatusUpdate.as_of_precision)
+        .join(Project, Project.id == StatusUpdate.project_id), f, is_postgres(session)
+    ).order_by(StatusUpdate.as_of.desc(), StatusUpdate.id.desc()).limit(1)
     row = session.execute(stmt).first()
     return (row[0], row[1]) if row else None

@@ -197,6 +197,8 @@ class StatusUpdate(Base):
     """One dated entry of a project's history; the latest one gives the current values."""
 
     __tablename__ = "status_updates"
+    # the newest fact first: how recent a page's data is (tracker.data_date)
+    __table_args__ = (Index("ix_status_updates_as_of", "as_of", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(

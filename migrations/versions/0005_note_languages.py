@@ -7,7 +7,8 @@ written "vi / en" with exactly one " / ") are split here, because the seed never
 history; funding lines and geometry notes are scalars the next `tracker seed` rewrites.
 
 `sort_name_vi` / `sort_name_en` are tracker.collation keys of the names, so both databases
-order names as a Vietnamese dictionary does (đ after d, tones after letters).
+order names as a Vietnamese dictionary does (đ after d, tones after letters). An index on
+status_updates (as_of, id) finds the newest update of a selection ("dữ liệu tính đến …").
 
 Revision ID: 0005
 Revises: 0003 (the lead re-chains this after 0004 when merging)
@@ -35,6 +36,7 @@ def upgrade() -> None:
         op.add_column("projects", sa.Column(column, sa.Text, nullable=False,
                                             server_default=""))
         op.create_index(f"ix_projects_{column}", "projects", [column])
+    op.create_index("ix_status_updates_as_of", "status_updates", ["as_of", "id"])
     bind = op.get_bind()
     for pid, name_vi, name_en in bind.execute(sa.text(
             "SELECT id, name_vi, name_en FROM projects")).all():
@@ -60,6 +62,7 @@ def downgrade() -> None:
         "UPDATE projects SET geometry_note = CASE WHEN geometry_note IS NULL "
         f"THEN geometry_note_en ELSE geometry_note || '{SEPARATOR}' || geometry_note_en END "
         "WHERE geometry_note_en IS NOT NULL"))
+    op.drop_index("ix_status_updates_as_of", table_name="status_updates")
     op.drop_index("ix_projects_sort_name_en", table_name="projects")
     op.drop_index("ix_projects_sort_name_vi", table_name="projects")
     for table, column in (("projects", "sort_name_en"), ("projects", "sort_name_vi"),
