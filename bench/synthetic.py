@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tracker import geo, vocab
+from tracker.collation import sort_key
 from tracker.models import Project, ProjectProvince, StatusUpdate
 from tracker.text import fold
 
@@ -59,7 +60,8 @@ def make_rows(n: int, seed: int = 7) -> tuple[list[dict], list[dict], list[dict]
             disbursed_vnd=disbursed, progress_pct=progress, planned_end=planned_end,
             planned_end_precision="day", owner=f"Ban QLDA {i % 13}",
             search_text=fold(f"{code} {name} Synthetic project {i}"),
-            owner_search=fold(f"Ban QLDA {i % 13}"),
+            owner_search=fold(f"Ban QLDA {i % 13}"), sort_name_vi=sort_key(name),
+            sort_name_en=sort_key(f"Synthetic project {i}"),
             created_at=now, updated_at=now))
         provs.append(dict(project_id=i + 1, province=provinces[i % len(provinces)]))
         updates.append(dict(project_id=i + 1, as_of=date(2024, 1, 1), as_of_precision="day",

@@ -26,6 +26,7 @@ from tracker.audit import CLI, Actor
 from tracker.db import make_engine, migrate
 from tracker.errors import Forbidden, TooManyAttempts, Unauthorized
 from tracker.models import ApiToken, AuditEntry, SignInThrottle, User, utcnow
+from tracker.state import HEAD_REVISION
 from tracker.throttle import DatabaseThrottle, RedisThrottle, make_throttle
 
 PASSWORD = "correct horse battery"
@@ -449,7 +450,7 @@ def test_migration_0004_upgrades_an_existing_0003_database(empty_database):
         migrate(engine)
         with engine.begin() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-                == "0004"
+                == HEAD_REVISION
             pid = conn.execute(text("SELECT id FROM projects")).scalar()
             conn.execute(text(
                 "INSERT INTO users (username, display_name, role, password_hash, created_at) "

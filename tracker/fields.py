@@ -66,7 +66,10 @@ FIELDS: tuple[Field, ...] = (
     Field("field", "string", "field", "Lĩnh vực hợp tác", "Cooperation field"),
     Field("geometry_accuracy", "string", "geom_acc", "Độ chính xác vị trí",
           "Accuracy of the geometry"),
-    Field("geometry_note", "string", "geom_note", "Ghi chú về vị trí", "Note on the geometry"),
+    Field("geometry_note", "string", "geom_note", "Ghi chú về vị trí (tiếng Việt)",
+          "Note on the geometry, in Vietnamese"),
+    Field("geometry_note_en", "string", "geom_nt_en", "Ghi chú về vị trí (tiếng Anh)",
+          "Note on the geometry, in English"),
     Field("updated_at", "string", "updated_at", "Cập nhật lần cuối (UTC)", "Last updated (UTC)",
           "date-time"),
 )

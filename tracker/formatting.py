@@ -1,15 +1,30 @@
 """How numbers, money and dates look to a person: the Vietnamese way by default.
 
-Unknown values are never shown as 0: they read "chưa có dữ liệu" / "no data".
+Unknown values are never shown as 0: they read "chưa có dữ liệu" / "no data". Times are
+stored in UTC and shown in Vietnam time (Asia/Ho_Chi_Minh, UTC+7 without daylight saving),
+never labelled "UTC" on a page.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 NO_DATA = {"vi": "chưa có dữ liệu", "en": "no data"}
 TY = 1_000_000_000
 TRIEU = 1_000_000
+
+
+def _vietnam() -> tzinfo:
+    """Asia/Ho_Chi_Minh from the time-zone database; UTC+7 where the machine has none
+    (the same offset for every date since 1975)."""
+    try:
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=7), "ICT")
+
+
+VIETNAM = _vietnam()
 
 
 def no_data(lang: str = "vi") -> str:
@@ -49,3 +64,19 @@ def percent(value: float | None, lang: str = "vi") -> str:
 
 def day(value: date | None, lang: str = "vi") -> str:
     return no_data(lang) if value is None else value.strftime("%d/%m/%Y")
+
+
+def vietnam_time(value: datetime) -> datetime:
+    """A stored time (naive UTC, or aware) as Vietnam time."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(VIETNAM)
+
+
+def moment(value: datetime | None, lang: str = "vi") -> str:
+    """'21/11/2026 14:05' in Vietnam time (the page says which zone once, not per value)."""
+    return no_data(lang) if value is None else vietnam_time(value).strftime("%d/%m/%Y %H:%M")
+
+
+def iso_moment(value: datetime | None) -> str | None:
+    """The same instant in ISO 8601 with its +07:00 offset, for <time datetime>."""
+    return None if value is None else vietnam_time(value).isoformat(timespec="minutes")

@@ -46,6 +46,11 @@ def gettext(key: str, lang: str | None = None, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def has_text(key: str) -> bool:
+    """Whether the catalogue has `key` (for labels of open-ended names, such as field names)."""
+    return key in catalogue()
+
+
 def _pick_lang() -> None:
     asked = request.args.get("lang")
     if asked in LANGS:

@@ -23,8 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker import geo
+from tracker.collation import sort_key
 from tracker.dates import iso_partial
 from tracker.db import GeometryType
+from tracker.rules import display_name
 from tracker.text import SLUG_MAX, fold
 
 
@@ -74,7 +76,8 @@ class Project(Base):
     geometry: Mapped[Any] = mapped_column(GeometryType, nullable=True)
     geometry_type: Mapped[str | None] = mapped_column(String(20))
     geometry_accuracy: Mapped[str | None] = mapped_column(String(20))
-    geometry_note: Mapped[str | None] = mapped_column(Text)
+    geometry_note: Mapped[str | None] = mapped_column(Text)  # Vietnamese
+    geometry_note_en: Mapped[str | None] = mapped_column(Text)
     geometry_geojson: Mapped[str | None] = mapped_column(Text)  # derived, for fast exports
     min_lon: Mapped[float | None] = mapped_column(Float)
     min_lat: Mapped[float | None] = mapped_column(Float)
@@ -98,6 +101,9 @@ class Project(Base):
 
     search_text: Mapped[str] = mapped_column(Text, default="")
     owner_search: Mapped[str] = mapped_column(Text, default="")  # folded owner + investor
+    # Vietnamese alphabetical order of the name shown in each language (tracker.collation)
+    sort_name_vi: Mapped[str] = mapped_column(Text, default="", index=True)
+    sort_name_en: Mapped[str] = mapped_column(Text, default="", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
@@ -149,6 +155,8 @@ class Project(Base):
             self.disbursed_vnd = disbursed[-1] if disbursed else None
         self.search_text = fold(" ".join(x for x in (self.code, self.name_vi, self.name_en) if x))
         self.owner_search = fold(" ".join(x for x in (self.owner, self.investor) if x))
+        self.sort_name_vi = sort_key(self.name_vi)
+        self.sort_name_en = sort_key(display_name(self.name_vi, self.name_en, "en"))
 
 
 class ProjectProvince(Base):
@@ -172,7 +180,8 @@ class FundingLine(Base):
     province: Mapped[str | None] = mapped_column(String(20))
     amount_vnd: Mapped[int | None] = mapped_column(BigInteger)
     budget_year: Mapped[int | None] = mapped_column(Integer)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # Vietnamese
+    note_en: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     project: Mapped[Project] = relationship(back_populates="funding_lines")
@@ -183,6 +192,8 @@ class StatusUpdate(Base):
     """One dated entry of a project's history; the latest one gives the current values."""
 
     __tablename__ = "status_updates"
+    # the newest fact first: how recent a page's data is (tracker.queries.data_date)
+    __table_args__ = (Index("ix_status_updates_as_of", "as_of", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -192,7 +203,8 @@ class StatusUpdate(Base):
     status: Mapped[str] = mapped_column(String(24))
     progress_pct: Mapped[float | None] = mapped_column(Float)
     disbursed_vnd: Mapped[int | None] = mapped_column(BigInteger)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # Vietnamese
+    note_en: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(200))
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -118,15 +118,15 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
 
             def fkey(f: FundingLine) -> tuple[Any, ...]:
                 return (f.source_type, f.province, f.amount_vnd, f.budget_year, f.note,
-                        f.source.key if f.source else None)
+                        f.note_en, f.source.key if f.source else None)
 
             wanted_funding = [(f.source_type, f.province, f.amount_vnd, f.budget_year, f.note,
-                               f.source) for f in rec.funding]
+                               f.note_en, f.source) for f in rec.funding]
             if [fkey(f) for f in project.funding_lines] != wanted_funding:
                 project.funding_lines = [
                     FundingLine(source_type=f.source_type, province=f.province,
                                 amount_vnd=f.amount_vnd, budget_year=f.budget_year, note=f.note,
-                                source=sources[f.source] if f.source else None)
+                                note_en=f.note_en, source=sources[f.source] if f.source else None)
                     for f in rec.funding]
                 changed = True
 
@@ -138,7 +138,8 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
                 project.updates.append(StatusUpdate(
                     as_of=u.as_of, as_of_precision=u.as_of_precision, status=u.status,
                     progress_pct=u.progress_pct, disbursed_vnd=u.disbursed_vnd, note=u.note,
-                    author=u.author, source=sources[u.source] if u.source else None))
+                    note_en=u.note_en, author=u.author,
+                    source=sources[u.source] if u.source else None))
                 report.updates_added += 1
                 changed = True
 

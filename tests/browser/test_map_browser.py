@@ -77,7 +77,7 @@ def test_map_draws_one_line_per_line_project_and_one_marker_per_bridge(
     # the legend and the layer control are on the map
     legend = page.locator(".tm-legend").inner_text()
     assert "Đang thi công" in legend and "Vị trí gần đúng" in legend
-    for name in ("OpenStreetMap", "Không có bản đồ nền", "Ranh giới tỉnh (trước 01/7/2025)",
+    for name in ("OpenStreetMap", "Không có bản đồ nền", "Ranh giới tỉnh (trước 01/07/2025)",
                  "Đường bộ", "Đường cao tốc", "Cầu", "Đường thủy"):
         assert page.get_by_text(name, exact=True).count() >= 1, name
     # offline: everything came from the app; only the basemap's tiles were asked elsewhere

@@ -37,7 +37,7 @@ def test_table_sorts_by_clicking_a_column(table_page):
     page.get_by_role("link", name="Tổng mức đầu tư").click()  # again: the other way
     page.wait_for_url("**/projects?sort=investment&desc=1")
     assert rows(page)[0] == "chau-doc-can-tho-soc-trang-expressway"
-    page.get_by_role("link", name="Trễ hạn").click()
+    page.get_by_role("link", name="Quá hạn").click()
     page.wait_for_url("**/projects?sort=late")
     assert page.errors == []
 

@@ -12,11 +12,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import TODAY
 from tests.factories import make_project
 from tracker import vocab
+from tracker.collation import sort_key
 from tracker.fields import RECORD_FIELDS
+from tracker.models import Project
 from tracker.queries.select import TABLE_SORTS
 
 SEEDED = 10
@@ -79,15 +82,17 @@ def query(url: str) -> dict[str, list[str]]:
 def test_table_lists_every_project_with_its_columns(seeded_app, client):
     page = get_page(client, "/projects")
     assert len(page.rows) == SEEDED
-    assert page.rows == sorted(page.rows)  # by code, by default
+    with seeded_app.extensions["tracker"].sessions() as s:  # by name (Vietnamese order)
+        names = {p.code: p.name_vi for p in s.scalars(select(Project))}
+    assert page.rows == sorted(names, key=lambda code: sort_key(names[code]))
     text = " ".join(page.text)
-    for heading in ("Mã", "Tên dự án", "Loại", "Trạng thái", "Tiến độ", "Chiều dài (km)",
-                    "Tổng mức đầu tư", "Đã giải ngân", "Tỷ lệ giải ngân", "Hoàn thành dự kiến",
-                    "Trễ hạn"):
+    for heading in ("Tên dự án", "Loại", "Trạng thái", "Tiến độ (%)", "Chiều dài (km)",
+                    "Tổng mức đầu tư", "Đã giải ngân", "Tỷ lệ giải ngân", "Dự kiến hoàn thành",
+                    "Quá hạn"):
         assert heading in text
     assert "44.690 tỷ đồng" in text  # Vietnamese money
     assert "chưa có dữ liệu" in text  # unknown is never 0
-    assert "trễ 337 ngày" in text  # Cần Thơ – Cà Mau: planned 19/12/2025, today 21/11/2026
+    assert "quá hạn 337 ngày" in text  # Cần Thơ – Cà Mau: planned 19/12/2025, today 21/11/2026
 
 
 def test_status_badges_use_the_vocabulary_colours(seeded_app, client):
@@ -167,7 +172,7 @@ def test_sort_links_toggle_direction_and_keep_filters(seeded_app, client):
     page = get_page(client, "/projects?status=completed&sort=length")
     hrefs = {query(a["href"]).get("sort", [""])[0]: a["href"] for a in page.links
              if "sort-link" in a.get("class", "")}
-    assert set(hrefs) == set(TABLE_SORTS) - {"updated"}  # every column of the table
+    assert set(hrefs) == set(TABLE_SORTS) - {"updated", "code"}  # every column of the table
     assert query(hrefs["length"])["desc"] == ["1"]  # the current column turns around
     assert "desc" not in query(hrefs["name"])
     assert all(query(h)["status"] == ["completed"] for h in hrefs.values())
@@ -205,7 +210,7 @@ def test_table_is_paginated_past_100_rows(app, client):
     first = get_page(client, "/projects?sort=code")
     assert len(first.rows) == 100 and "250 dự án" in " ".join(first.text)
     assert "trang 1/3" in " ".join(first.text)
-    last = get_page(client, "/projects?page=3")
+    last = get_page(client, "/projects?sort=code&page=3")
     assert len(last.rows) == 50
     assert set(first.rows).isdisjoint(last.rows)
     next_link = next(a["href"] for a in first.links if a.get("rel") == "next")
@@ -318,7 +323,7 @@ def test_dashboard_counts_money_km_and_late_projects(seeded_app, client):
     assert counts["under_construction"] == "3" and counts["completed"] == "5"
     assert sum(int(v) for v in counts.values()) == SEEDED
     assert "76.101 tỷ đồng" in text  # 3.888 + 27.523 + 44.690 tỷ
-    assert "can-tho-ca-mau-expressway" in html and "trễ 337 ngày" in text
+    assert "can-tho-ca-mau-expressway" in html and "quá hạn 337 ngày" in text
     # links into the map and the table with the status applied
     status_links = [a["href"] for a in page.links if "status=under_construction" in a["href"]]
     assert any(h.startswith("/map?") for h in status_links)
@@ -366,8 +371,8 @@ def check_english(client, url):
     english = " ".join(get_page(client, url + "?lang=en", status).text)
     for vietnamese in ("Danh sách dự án", "Bản đồ", "Tổng cộng", "Tổng quan", "Tổng mức",
                        "Trạng thái", "Bộ lọc", "chưa có dữ liệu", "Tải GeoJSON", "Xem bảng",
-                       "Về trang chủ", "Lịch sử", "Nguồn tài liệu", "Hoàn thành dự kiến",
-                       "Trễ hạn", "Tiến độ", "Đã giải ngân", "Chú giải"):
+                       "Về trang chủ", "Lịch sử", "Nguồn tài liệu", "Dự kiến hoàn thành",
+                       "Quá hạn", "Tiến độ", "Đã giải ngân", "Chú giải"):
         assert vietnamese not in english, (url, vietnamese)
 
 

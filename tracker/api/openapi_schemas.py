@@ -119,7 +119,8 @@ def _update() -> dict[str, Any]:
         as_of=_string(False, pattern=PARTIAL_DATE),
         status={"type": "string", "enum": list(vocab.codes(vocab.STATUSES))},
         progress_pct=nullable({"type": "number", "minimum": 0, "maximum": 100}),
-        disbursed_vnd=MONEY, note=_string(), author=_string(), source=_string(),
+        disbursed_vnd=MONEY, note=_string(), note_en=_string(), author=_string(),
+        source=_string(),
         recorded_at=_string(format="date-time"))
 
 
@@ -176,7 +177,8 @@ def schemas() -> dict[str, Any]:
             bbox=nullable(bbox_schema()), geometry=geometry_schema(),
             funding={"type": "array", "items": _object(
                 source_type={"type": "string"}, province=_string(), amount_vnd=MONEY,
-                budget_year=nullable({"type": "integer"}), note=_string(), source=_string())},
+                budget_year=nullable({"type": "integer"}), note=_string(), note_en=_string(),
+                source=_string())},
             latest_update=nullable(_update()),
             sources={"type": "array", "items": _object(
                 key={"type": "string"}, title=_string(), publisher={"type": "string"},

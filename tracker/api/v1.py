@@ -145,7 +145,8 @@ def _source(link: Any) -> dict[str, Any]:
 
 def _update(u: Any) -> dict[str, Any]:
     return {"as_of": u.as_of_iso, "status": u.status, "progress_pct": u.progress_pct,
-            "disbursed_vnd": u.disbursed_vnd, "note": u.note, "author": u.author,
+            "disbursed_vnd": u.disbursed_vnd, "note": u.note, "note_en": u.note_en,
+            "author": u.author,
             "source": u.source.key if u.source else None,
             "recorded_at": u.created_at.isoformat(timespec="seconds") + "Z"
             if u.created_at else None}
@@ -173,7 +174,8 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
         "geometry": geometry_geojson(g),
         "funding": [{"source_type": fl.source_type, "province": fl.province,
                      "amount_vnd": fl.amount_vnd, "budget_year": fl.budget_year,
-                     "note": fl.note, "source": fl.source.key if fl.source else None}
+                     "note": fl.note, "note_en": fl.note_en,
+                     "source": fl.source.key if fl.source else None}
                     for fl in p.funding_lines],
         "latest_update": _update(latest) if latest else None,
         "sources": [_source(link) for link in p.source_links],

@@ -106,8 +106,8 @@ def _locations(p: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if p.geometry is not None:
         loc: dict[str, Any] = {"id": "geometry", "geometry": geometry_geojson(p.geometry)}
-        if p.geometry_note:
-            loc["description"] = p.geometry_note
+        if p.geometry_note or p.geometry_note_en:
+            loc["description"] = p.geometry_note or p.geometry_note_en
         out.append(loc)
     provinces = [vocab.PROVINCE_BY_CODE[c] for c in p.province_codes
                  if c in vocab.PROVINCE_BY_CODE]

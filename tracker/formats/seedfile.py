@@ -43,9 +43,10 @@ class UpdateRecord:
     status: str
     progress_pct: float | None
     disbursed_vnd: int | None
-    note: str | None
+    note: str | None  # Vietnamese
     author: str | None
     source: str | None
+    note_en: str | None = None
 
 
 @dataclass
@@ -54,8 +55,9 @@ class FundingRecord:
     province: str | None
     amount_vnd: int | None
     budget_year: int | None
-    note: str | None
+    note: str | None  # Vietnamese
     source: str | None
+    note_en: str | None = None
 
 
 @dataclass
@@ -137,7 +139,8 @@ def _feature(feat: Any, known_sources: set[str]) -> ProjectRecord:
 
     scalars: dict[str, Any] = {}
     for name in ("name_vi", "name_en", "kind", "status", "description_vi", "description_en",
-                 "owner", "investor", "geometry_accuracy", "geometry_note"):
+                 "owner", "investor", "geometry_accuracy", "geometry_note",
+                 "geometry_note_en"):
         scalars[name] = _opt_str(props.get(name), name)
     scalars["field"] = _opt_str(props.get("field"), "field") or "transport"
     scalars["stated_length_km"] = _opt_num(props.get("stated_length_km"), "stated_length_km")
@@ -172,6 +175,7 @@ def _feature(feat: Any, known_sources: set[str]) -> ProjectRecord:
             budget_year=_opt_int(line.get("budget_year"), f"funding line {i} budget_year"),
             note=_opt_str(line.get("note"), f"funding line {i} note"),
             source=ref(line.get("source"), f"funding line {i}"),
+            note_en=_opt_str(line.get("note_en"), f"funding line {i} note_en"),
         ))
 
     updates = []
@@ -189,6 +193,7 @@ def _feature(feat: Any, known_sources: set[str]) -> ProjectRecord:
             note=_opt_str(u.get("note"), f"update {i} note"),
             author=_opt_str(u.get("author"), f"update {i} author"),
             source=ref(u.get("source"), f"update {i}"),
+            note_en=_opt_str(u.get("note_en"), f"update {i} note_en"),
         ))
 
     sources: dict[str, str] = {}

@@ -53,6 +53,7 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "field": p.field,
         "geometry_accuracy": p.geometry_accuracy,
         "geometry_note": p.geometry_note,
+        "geometry_note_en": p.geometry_note_en,
         "updated_at": p.updated_at.isoformat(timespec="seconds") + "Z",
     }
 
@@ -129,7 +130,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
         iso_date_text(p.planned_end, postgres), p.planned_end_precision,
         iso_date_text(p.actual_start, postgres), p.actual_start_precision,
         iso_date_text(p.actual_end, postgres), p.actual_end_precision,
-        p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note,
+        p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note, p.geometry_note_en,
         p.min_lon, p.min_lat, p.max_lon, p.max_lat, timestamp_text(p.updated_at, postgres),
         _geojson_bytes_column(postgres) if geojson
         else (_wkb_column(postgres) if geometry else null()),
@@ -162,7 +163,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
     units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
     for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total,
          disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec, ae, ae_prec, owner, investor,
-         field_, accuracy, note, x0, y0, x1, y1, stamp, wkb) in rows:
+         field_, accuracy, note, note_en, x0, y0, x1, y1, stamp, wkb) in rows:
         codes = provinces.get(pid, [])
         key = tuple(codes)
         if key not in units:
@@ -180,7 +181,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
             "owner": owner, "investor": investor,
             "provinces": ";".join(codes),
             "current_unit": units[key], "field": field_,
-            "geometry_accuracy": accuracy, "geometry_note": note,
+            "geometry_accuracy": accuracy, "geometry_note": note, "geometry_note_en": note_en,
             "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
         })
         if geojson:

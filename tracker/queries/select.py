@@ -87,9 +87,9 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
                   ) -> list[Any]:
     """ORDER BY for a sort key of TABLE_SORTS; ties broken by code so pages are stable.
 
-    Status and kind sort in vocabulary order, "name" by the name shown in `lang`, and "late"
-    by days late (projects that are not late last). Unknown values sort last either way: they
-    are not "smallest", they are missing.
+    Status and kind sort in vocabulary order, "name" in Vietnamese alphabetical order of the
+    name shown in `lang`, and "late" by days late (projects that are not late last). Unknown
+    values sort last either way: they are not "smallest", they are missing.
     """
     column: Any
     if sort == "late":
@@ -100,8 +100,8 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
         column = case(_STATUS_ORDER, value=Project.status, else_=len(_STATUS_ORDER) + 1)
     elif sort == "kind":
         column = case(_KIND_ORDER, value=Project.kind, else_=len(_KIND_ORDER) + 1)
-    elif sort == "name":
-        column = display_name_sql(lang)
+    elif sort == "name":  # Vietnamese dictionary order of the shown name (tracker.collation)
+        column = Project.sort_name_en if lang == "en" else Project.sort_name_vi
     else:
         column = {
             "code": Project.code, "progress": Project.progress_pct,

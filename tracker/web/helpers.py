@@ -19,6 +19,7 @@ from tracker.i18n import current_lang
 from tracker.queries.filter import ProjectFilter
 from tracker.rules import display_name
 from tracker.urls import safe_http_url
+from tracker.web import page_text
 
 
 def lang_url(lang: str) -> str:
@@ -99,9 +100,12 @@ def template_helpers() -> dict[str, Any]:
         "field_label": _label(vocab.COOPERATION_FIELDS),
         "static_url": static_url,
         "display_name": lambda item: display_name(item.name_vi, item.name_en, current_lang()),
+        "default_sort": DEFAULT_SORT,
+        **page_text.helpers(),
     }
 
 
+DEFAULT_SORT = "name"  # the table's order: by name, Vietnamese alphabetical (tracker.collation)
 STATIC_DIR = Path(__file__).parent / "static"
 
 

@@ -39,7 +39,7 @@ from tracker.queries.select import (
 )
 from tracker.rules import days_late, disbursement_rate, display_name
 from tracker.web.adapter import feature_cache
-from tracker.web.helpers import filter_args, template_helpers
+from tracker.web.helpers import DEFAULT_SORT, filter_args, template_helpers
 from tracker.web.map_frames import map_parts
 from tracker.web.request import db_session, state
 
@@ -73,7 +73,7 @@ def _page_number() -> int:
 
 
 def _sort() -> tuple[str, bool]:
-    sort = request.args.get("sort", "").strip() or "code"
+    sort = request.args.get("sort", "").strip() or DEFAULT_SORT
     if sort not in TABLE_SORTS:
         raise BadParameter(f"cannot sort by {sort!r}",
                            detail=f"one of {', '.join(TABLE_SORTS)}", field="sort")
