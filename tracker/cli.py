@@ -101,7 +101,8 @@ def seed(path: str | None) -> None:
 
     settings = _state().settings
     with _session() as session:
-        report = seed_from_file(session, path or settings.seed_file)
+        report = seed_from_file(session, path or settings.seed_file,
+                                max_bytes=settings.max_upload_bytes)
         click.echo(f"projects: {len(report.created)} created, {len(report.updated)} updated, "
                    f"{len(report.unchanged)} unchanged; {report.updates_added} status updates "
                    "added")
