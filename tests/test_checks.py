@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import warnings
 from datetime import date
+from inspect import signature as inspect_signature
 
 import numpy as np
 import pytest
@@ -14,12 +15,15 @@ from shapely.geometry import LineString, Polygon
 from sqlalchemy import func, inspect, select, text
 
 from tests.factories import make_project
-from tracker import checks
+from tracker import checks, create_app
+from tracker.config import load_settings
 from tracker.errors import ValidationError
+from tracker.formats.seedfile import DEFAULT_MAX_VERTICES, MB, read_file
+from tracker.limits import COLUMN_RULES, MAX_VERTICES, Limits
 from tracker.models import Base, Boundary, Project, Source, StatusUpdate
 from tracker.services import transaction
 
-LIMITS = checks.Limits((104.4, 8.5, 106.9, 11.1))
+LIMITS = Limits((104.4, 8.5, 106.9, 11.1))
 ROAD = LineString([(105.5, 9.8), (105.6, 9.9)])
 
 
@@ -44,7 +48,7 @@ def test_clean_project_returns_clean_values_named_like_the_columns():
     assert out["total_investment_vnd"] == 1_250_000_000_000
     assert isinstance(out["total_investment_vnd"], int)
     assert out["stated_length_km"] == 12.0 and out["provinces"] == ["can-tho", "hau-giang"]
-    assert set(out) - {"provinces", "geometry"} <= set(checks.COLUMN_RULES["projects"])
+    assert set(out) - {"provinces", "geometry"} <= set(COLUMN_RULES["projects"])
 
 
 def test_numbers_from_gdal_are_numbers():
@@ -120,13 +124,13 @@ def test_the_limits_are_the_columns_of_both_databases(session):
     fits its column on SQLite and on PostGIS."""
     found = _reflected_lengths(session)
     checked = 0
-    for table, rules in checks.COLUMN_RULES.items():
+    for table, rules in COLUMN_RULES.items():
         for name, rule in rules.items():
             if rule.kind == "text":
                 assert found[(table, name)] == rule.max_chars, (table, name)
                 checked += 1
     assert checked >= 20
-    assert {t.name for t in Base.metadata.sorted_tables} == set(checks.COLUMN_RULES)
+    assert {t.name for t in Base.metadata.sorted_tables} == set(COLUMN_RULES)
 
 
 def count(session) -> int:
@@ -135,7 +139,7 @@ def count(session) -> int:
 
 def _too_many_vertices() -> LineString:
     return LineString([(105.5 + i * 1e-6, 9.8 + (i % 2) * 1e-6)
-                       for i in range(checks.MAX_VERTICES + 1)])
+                       for i in range(MAX_VERTICES + 1)])
 
 
 @pytest.mark.parametrize("build, field", [
@@ -178,8 +182,14 @@ def test_the_flush_hook_checks_history_sources_and_outlines(session):
     assert session.scalar(select(func.count(Boundary.code))) == 0
 
 
+def test_the_defaults_of_the_settings_are_the_defaults_of_the_code():
+    settings = load_settings(environ={})
+    assert settings.max_vertices == MAX_VERTICES == DEFAULT_MAX_VERTICES
+    assert settings.max_upload_bytes == 50 * MB == \
+        inspect_signature(read_file).parameters["max_bytes"].default
+
+
 def test_the_vertex_limit_setting_reaches_the_flush_hook(db_url, tmp_path):
-    from tracker import create_app
 
     app = create_app({"database_url": db_url, "instance_path": str(tmp_path),
                       "max_vertices": 3})

@@ -23,7 +23,8 @@ FLOORS: dict[str, int] = {
         "tracker.params", "tracker.dates", "tracker.text", "tracker.formatting", "tracker.geo",
         "tracker.i18n", "tracker.gcpause", "tracker.urls", "tracker.timezone")},
     # 1 storage
-    **{m: 1 for m in ("tracker.db", "tracker.models", "tracker.checks", "tracker.state")},
+    **{m: 1 for m in ("tracker.db", "tracker.models", "tracker.limits", "tracker.checks",
+                      "tracker.state")},
     # 2 reading, file formats, changing data
     "tracker.queries": 2, "tracker.formats": 2, "tracker.services": 2, "tracker.auth": 2,
     # 3 use cases over a selection

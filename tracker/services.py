@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from tracker import checks, geo, vocab
 from tracker.errors import ValidationError
 from tracker.formats.seedfile import MB, SeedBundle, read_file
+from tracker.limits import Limits
 from tracker.models import (
     Boundary,
     FundingLine,
@@ -67,7 +68,7 @@ class CleanFeature:
     sources: dict[str, str]
 
 
-def clean_bundle(bundle: SeedBundle, limits: checks.Limits
+def clean_bundle(bundle: SeedBundle, limits: Limits
                  ) -> tuple[dict[str, dict[str, Any]], list[CleanFeature]]:
     """Every value of the file through the register's rules, before anything is written:
     the first problem raises, naming the source or the feature and the field. Every update
@@ -117,7 +118,7 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
     twice changes nothing. Status history is appended, never rewritten: an update already
     present (same date, precision, status and source) is left as it is.
     """
-    clean_sources, features = clean_bundle(bundle, checks.Limits.of(session))
+    clean_sources, features = clean_bundle(bundle, Limits.of(session))
     report = SeedReport()
     with transaction(session):
         sources = _sync_sources(session, clean_sources)
@@ -190,7 +191,7 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
 def seed_from_file(session: Session, path: str | Path, max_bytes: int = 50 * MB
                    ) -> SeedReport:
     """Read, check and upsert a projects file; a file over `max_bytes` is not even read."""
-    return apply_seed(session, read_file(path, max_bytes))
+    return apply_seed(session, read_file(path, max_bytes, Limits.of(session).max_vertices))
 
 
 def record_update(session: Session, project: Project, *, as_of: date, status: str,
@@ -246,11 +247,16 @@ def read_boundaries(path: str | Path) -> list[Boundary]:
         if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
             raise ValidationError(f"{label}: must be a valid (Multi)Polygon")
         valid_until = props.get("valid_until")
+        try:
+            valid_until = date.fromisoformat(str(valid_until)[:10]) if valid_until else None
+        except ValueError as exc:
+            raise ValidationError(f"{label}: valid_until {shown(valid_until)} is not an ISO "
+                                  "date", field="valid_until") from exc
         out.append(Boundary(
             code=province.code, name_vi=str(props.get("name_vi") or province.vi),
             name_en=str(props.get("name_en") or province.en), iso_3166_2=province.iso_3166_2,
             geometry=geom, geometry_accuracy=str(props.get("geometry_accuracy") or "digitised"),
-            valid_until=date.fromisoformat(str(valid_until)[:10]) if valid_until else None,
+            valid_until=valid_until,
             source=str(props.get("source") or Path(path).name)))
     if not out:
         raise ValidationError(f"{path} holds no boundary features")

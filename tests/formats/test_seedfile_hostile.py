@@ -230,6 +230,7 @@ def test_the_real_seed_file_with_a_bom_is_accepted(seeded_app, seeded_runner, tm
 
 
 def test_multi_line_text_keeps_tabs_and_newlines(seeded_app, seeded_runner, tmp_path):
+    before = database_dump(seeded_app.extensions["tracker"].engine)
     data = copy.deepcopy(SEED)
     props(data)["description_en"] = "First line\r\n\tindented\rlast"
     path = tmp_path / "multi.geojson"
@@ -239,6 +240,7 @@ def test_multi_line_text_keeps_tabs_and_newlines(seeded_app, seeded_runner, tmp_
     with seeded_app.extensions["tracker"].sessions() as s:
         stored = s.scalar(select(Project.description_en).where(Project.code == CODE))
     assert stored == "First line\n\tindented\nlast"
+    assert database_dump(seeded_app.extensions["tracker"].engine) != before  # the dump sees it
 
 
 def test_text_that_fills_its_column_exactly_is_stored(seeded_app, seeded_runner, tmp_path):

@@ -29,6 +29,7 @@ FACT_FIELDS = ("owner", "investor", "stated_length_km", "total_investment_vnd",
 MB = 1024 * 1024
 MAX_DEPTH = 32  # objects and lists inside each other; GeoJSON needs about ten
 MAX_DIGITS = 40  # an integer literal longer than this is no amount anyone stores
+DEFAULT_MAX_VERTICES = 50_000  # TRACKER_MAX_VERTICES's default; the services pass the setting
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -127,30 +128,53 @@ def _is_not_utf8(text: str) -> bool:
     return any("\udc80" <= c <= "\udcff" for c in text)
 
 
+def _trail_path(trail: Any) -> list[Any]:
+    path = []
+    while trail is not None:
+        trail, key = trail
+        path.append(key)
+    return path[::-1]
+
+
+def _chain_depth(value: Any) -> int:
+    """How deep the first elements of nested lists go (a coordinates array's depth)."""
+    depth = 0
+    while isinstance(value, list):
+        depth += 1
+        value = value[0] if value else None
+    return depth
+
+
 def _scan(data: Any, undecodable: bool) -> None:
     """Refuse duplicate keys, nesting deeper than MAX_DEPTH and (when the bytes were not all
-    UTF-8) the string that holds the bad bytes, naming where they are."""
-    stack: list[tuple[Any, list[Any]]] = [(data, [])]
+    UTF-8) the string that holds the bad bytes, naming where they are. GeoJSON coordinates
+    are not walked (Shapely reads them number by number), only their depth is measured."""
+    def fail(what: str, path: list[Any]) -> ValidationError:
+        label, where = _where(data, path)
+        return ValidationError(f"{label}: {what.format(where)}", field=where)
+
+    stack: list[tuple[Any, int, Any]] = [(data, 1, None)]  # node, depth, (parent trail, key)
     while stack:
-        node, path = stack.pop()
-        if len(path) >= MAX_DEPTH:
-            label, where = _where(data, _outer(path))
-            raise ValidationError(f"{label}: {where} is nested deeper than {MAX_DEPTH} levels",
-                                  field=where)
+        node, depth, trail = stack.pop()
+        if depth > MAX_DEPTH:
+            raise fail(f"{{}} is nested deeper than {MAX_DEPTH} levels",
+                       _outer(_trail_path(trail)))
         if isinstance(node, dict):
             if isinstance(node, _DuplicatedKeys):
-                label, where = _where(data, [*path, node.duplicate])
-                raise ValidationError(f"{label}: the key {where} is given twice", field=where)
+                raise fail("the key {} is given twice", [*_trail_path(trail), node.duplicate])
             items: list[tuple[Any, Any]] = list(node.items())
         else:
             items = list(enumerate(node))
         for key, value in reversed(items):
-            if isinstance(value, dict | list):
-                stack.append((value, [*path, key]))
+            if key == "coordinates" and isinstance(value, list):
+                if depth + _chain_depth(value) > MAX_DEPTH:
+                    raise fail(f"{{}} is nested deeper than {MAX_DEPTH} levels",
+                               [*_trail_path(trail), key])
+            elif isinstance(value, dict | list):
+                stack.append((value, depth + 1, (trail, key)))
             elif undecodable and any(isinstance(s, str) and _is_not_utf8(s)
                                      for s in (key, value)):
-                label, where = _where(data, [*path, key])
-                raise ValidationError(f"{label}: {where} is not UTF-8 text", field=where)
+                raise fail("{} is not UTF-8 text", [*_trail_path(trail), key])
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}:,]')
@@ -270,12 +294,33 @@ def _objects(props: dict[str, Any], name: str, label: str, what: str) -> list[di
     return items
 
 
-def _geometry(raw: Any, label: str) -> BaseGeometry | None:
+def _positions(geometry: Any) -> int:
+    """Positions in a GeoJSON geometry object, counted before Shapely builds it."""
+    def count(coords: Any) -> int:
+        if not isinstance(coords, list) or not coords:
+            return 0
+        if not isinstance(coords[0], list):
+            return 1
+        return sum(count(c) for c in coords)
+
+    if not isinstance(geometry, dict):
+        return 0
+    parts = geometry.get("geometries")
+    if isinstance(parts, list):
+        return sum(_positions(g) for g in parts)
+    return count(geometry.get("coordinates"))
+
+
+def _geometry(raw: Any, label: str, max_vertices: int) -> BaseGeometry | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
         raise ValidationError(f"{label}: geometry must be a GeoJSON geometry object, "
                               f"got {shown(raw)}", field="geometry")
+    if (n := _positions(raw)) > max_vertices:  # the same rule as tracker.limits, sooner
+        raise ValidationError(f"{label}: geometry has {n:,} vertices; at most "
+                              f"{max_vertices:,} are allowed (TRACKER_MAX_VERTICES)",
+                              field="geometry")
     try:
         with warnings.catch_warnings():  # NaN coordinates warn; the checks refuse them
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -286,7 +331,8 @@ def _geometry(raw: Any, label: str) -> BaseGeometry | None:
     return geom
 
 
-def _feature(number: int, feat: Any, known_sources: set[str]) -> FeatureRecord:
+def _feature(number: int, feat: Any, known_sources: set[str], max_vertices: int
+             ) -> FeatureRecord:
     label = _feature_label(number, feat)
     if not isinstance(feat, dict) or feat.get("type") != "Feature":
         raise ValidationError(f"{label}: is not a GeoJSON Feature", field="type")
@@ -301,7 +347,7 @@ def _feature(number: int, feat: Any, known_sources: set[str]) -> FeatureRecord:
     if feat.get("id") is not None and feat["id"] != code:
         raise ValidationError(f"{label}: id {shown(feat['id'])} differs from properties.code "
                               f"{code!r}", field="id")
-    geometry = _geometry(feat.get("geometry"), label)
+    geometry = _geometry(feat.get("geometry"), label, max_vertices)
 
     def ref(key: Any, where: str, name: str) -> str | None:
         if key is None:
@@ -350,7 +396,7 @@ def _feature(number: int, feat: Any, known_sources: set[str]) -> FeatureRecord:
                          geometry=geometry, updates=updates, funding=funding, sources=sources)
 
 
-def parse_collection(data: Any) -> SeedBundle:
+def parse_collection(data: Any, max_vertices: int = DEFAULT_MAX_VERTICES) -> SeedBundle:
     """Check a whole FeatureCollection's shape; the first problem raises, naming the feature."""
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise ValidationError("the file is not a GeoJSON FeatureCollection", field="type")
@@ -374,7 +420,7 @@ def parse_collection(data: Any) -> SeedBundle:
         raise ValidationError("the FeatureCollection has no features list", field="features")
     seen: set[str] = set()
     for i, feat in enumerate(features, 1):
-        record = _feature(i, feat, set(bundle.sources))
+        record = _feature(i, feat, set(bundle.sources), max_vertices)
         if record.code in seen:
             raise ValidationError(f"{record.label}: duplicate code", field="code")
         seen.add(record.code)
@@ -382,6 +428,7 @@ def parse_collection(data: Any) -> SeedBundle:
     return bundle
 
 
-def read_file(path: str | Path, max_bytes: int = 50 * MB) -> SeedBundle:
+def read_file(path: str | Path, max_bytes: int = 50 * MB,
+              max_vertices: int = DEFAULT_MAX_VERTICES) -> SeedBundle:
     """Size, bytes, JSON, shape: a SeedBundle whose values the services still clean."""
-    return parse_collection(load_json(read_bytes(path, max_bytes), str(path)))
+    return parse_collection(load_json(read_bytes(path, max_bytes), str(path)), max_vertices)
