@@ -135,7 +135,7 @@ HOSTILE: list[tuple[str, Callable[[], bytes], tuple[str, ...]]] = [
      (FEATURE, "name_vi", "at most 300")),
     ("a 20,000-character description", edit(lambda d: props(d).update(
         description_vi="Mô tả. " * 3000)), (FEATURE, "description_vi", "at most 10,000")),
-    ("a 400-character source title", edit(lambda d: d["sources"][SOURCE].update(
+    ("a 501-character source title", edit(lambda d: d["sources"][SOURCE].update(
         title="T" * 501)), (SOURCE_LABEL, "title", "at most 500")),
     ("a year-9999 update", edit(lambda d: props(d)["updates"].append(
         {**props(d)["updates"][-1], "as_of": "9999-01-01"})),
