@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from tests.conftest import TODAY
 from tests.factories import make_project
@@ -409,12 +410,17 @@ def test_a_source_url_with_brackets_in_its_host_renders_as_text(app, client):
 
     with app.extensions["tracker"].sessions() as s:
         p = make_project("bracket-source")
-        broken = Source(key="broken", publisher="Sở GTVT", title="Công văn 12", url="http://[x]/")
+        broken = Source(key="broken", publisher="Sở GTVT", title="Công văn 12",
+                        url="http://x.example/")
         good = Source(key="good", publisher="Báo Cần Thơ", title="Bài báo",
                       url="https://baocantho.com.vn/x")
         p.source_links = [ProjectSource(source=broken, supports="status"),
                           ProjectSource(source=good, supports="status")]
         s.add(p)
+        s.commit()
+        # written today it is refused (tracker.checks); one stored before that check is still
+        # rendered safely, so put it there behind the ORM's back
+        s.execute(sql("UPDATE sources SET url = 'http://[x]/' WHERE key = 'broken'"))
         s.commit()
     for lang in ("vi", "en"):
         response = client.get("/projects/bracket-source", query_string={"lang": lang})

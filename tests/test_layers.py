@@ -24,7 +24,8 @@ FLOORS: dict[str, int] = {
         "tracker.i18n", "tracker.gcpause", "tracker.urls", "tracker.timezone",
         "tracker.symbology", "tracker.collation")},
     # 1 storage
-    **{m: 1 for m in ("tracker.db", "tracker.models", "tracker.checks", "tracker.state")},
+    **{m: 1 for m in ("tracker.db", "tracker.models", "tracker.limits", "tracker.checks",
+                      "tracker.state")},
     # 2 reading, file formats, changing data
     "tracker.queries": 2, "tracker.formats": 2, "tracker.services": 2, "tracker.auth": 2,
     "tracker.audit": 2, "tracker.throttle": 2,

@@ -65,6 +65,12 @@ def _bounded_int(low: int, high: int) -> Any:
         return value
     return parse
 
+def _positive_int(text: str) -> int:
+    value = text.strip().replace("_", "")
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= 10**9:
+        raise ValueError(f"a whole number from 1 to 1000000000 is needed, got {text!r}")
+    return int(value)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -223,6 +229,28 @@ class Settings:
             "empty: they are kept in the database.",
         },
     )
+
+    max_upload_mb: int = field(
+        default=50,
+        metadata={
+            "env": "TRACKER_MAX_UPLOAD_MB",
+            "parse": _positive_int,
+            "help": "Largest file, in MB, the tracker reads (seed and import files, uploads); "
+            "checked before the file is parsed.",
+        },
+    )
+    max_vertices: int = field(
+        default=50_000,
+        metadata={
+            "env": "TRACKER_MAX_VERTICES",
+            "parse": _positive_int,
+            "help": "Most coordinates one project geometry may have, whoever writes it.",
+        },
+    )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,9 +14,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from tracker import geo, vocab
+from tracker import checks, geo, vocab
 from tracker.errors import ValidationError
-from tracker.formats.seedfile import SeedBundle, read_file
+from tracker.formats.seedfile import MB, SeedBundle, read_file
+from tracker.limits import Limits
 from tracker.models import (
     Boundary,
     FundingLine,
@@ -26,6 +27,7 @@ from tracker.models import (
     Source,
     StatusUpdate,
 )
+from tracker.text import shown
 
 
 @contextmanager
@@ -54,6 +56,39 @@ class SeedReport:
     updates_added: int = 0
 
 
+@dataclass
+class CleanFeature:
+    """A feature's values after `checks`: the project's, and each update and funding line
+    with the key of the source it cites."""
+
+    code: str
+    project: dict[str, Any]
+    updates: list[tuple[dict[str, Any], str | None]]
+    funding: list[tuple[dict[str, Any], str | None]]
+    sources: dict[str, str]
+
+
+def clean_bundle(bundle: SeedBundle, limits: Limits
+                 ) -> tuple[dict[str, dict[str, Any]], list[CleanFeature]]:
+    """Every value of the file through the register's rules, before anything is written:
+    the first problem raises, naming the source or the feature and the field. Every update
+    is checked, also one the database already holds (the seed never rewrites history, but a
+    file that says progress 150 is wrong wherever it says it)."""
+    sources = {key: checks.clean_source({**raw, "key": key}, f"source {shown(key, 40)}")
+               for key, raw in bundle.sources.items()}
+    features = []
+    for rec in bundle.features:
+        project = checks.clean_project(
+            {**rec.properties, "code": rec.code, "geometry": rec.geometry}, rec.label, limits)
+        total = project["total_investment_vnd"]
+        updates = [(checks.clean_update(u, f"{rec.label}: update {i}", total), u.get("source"))
+                   for i, u in enumerate(rec.updates, 1)]
+        funding = [(checks.clean_funding(f, f"{rec.label}: funding line {i}"), f.get("source"))
+                   for i, f in enumerate(rec.funding, 1)]
+        features.append(CleanFeature(rec.code, project, updates, funding, rec.sources))
+    return sources, features
+
+
 def _set_if_changed(obj: Any, name: str, value: Any) -> bool:
     if getattr(obj, name) != value:
         setattr(obj, name, value)
@@ -61,52 +96,57 @@ def _set_if_changed(obj: Any, name: str, value: Any) -> bool:
     return False
 
 
-def _sync_sources(session: Session, bundle: SeedBundle) -> dict[str, Source]:
+def _sync_sources(session: Session, clean: dict[str, dict[str, Any]]) -> dict[str, Source]:
     existing = {s.key: s for s in session.scalars(select(Source))}
-    for rec in bundle.sources.values():
-        src = existing.get(rec.key)
+    for key, values in clean.items():
+        src = existing.get(key)
         if src is None:
-            src = existing[rec.key] = Source(key=rec.key, publisher=rec.publisher)
+            src = existing[key] = Source(key=key, publisher=values["publisher"])
             session.add(src)
         for name in ("title", "publisher", "published_on", "url", "locator", "note"):
-            _set_if_changed(src, name, getattr(rec, name))
+            _set_if_changed(src, name, values[name])
     return existing
+
+
+OWN_VALUES = ("provinces", "geometry", "code")  # project values written apart from columns
 
 
 def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
     """Upsert every project of the bundle by code, in one transaction.
 
-    Running it twice changes nothing. Status history is appended, never rewritten: an update
-    already present (same date, precision, status and source) is left as it is.
+    Every value is cleaned first (`clean_bundle`), so a bad file writes nothing. Running it
+    twice changes nothing. Status history is appended, never rewritten: an update already
+    present (same date, precision, status and source) is left as it is.
     """
+    clean_sources, features = clean_bundle(bundle, Limits.of(session))
     report = SeedReport()
     with transaction(session):
-        sources = _sync_sources(session, bundle)
-        codes = [r.code for r in bundle.projects]
+        sources = _sync_sources(session, clean_sources)
+        codes = [rec.code for rec in features]
         projects = {p.code: p for p in session.scalars(
             select(Project).where(Project.code.in_(codes)).options(
                 selectinload(Project.provinces), selectinload(Project.funding_lines),
                 selectinload(Project.updates), selectinload(Project.source_links)))}
-        for rec in bundle.projects:
+        for rec in features:
             project = projects.get(rec.code)
             is_new = project is None
             if project is None:
-                project = Project(code=rec.code, status=rec.updates[-1].status)
+                project = Project(code=rec.code, status=rec.updates[-1][0]["status"])
                 session.add(project)
             changed = False
-            for name, value in rec.scalars.items():
-                if name == "status":
-                    continue  # the current status is derived from the history
-                changed |= _set_if_changed(project, name, value)
-            if project.geometry is None or rec.geometry is None:
-                changed |= _set_if_changed(project, "geometry", rec.geometry)
-            elif not project.geometry.equals_exact(rec.geometry, 0):
-                project.geometry = rec.geometry
+            for name, value in rec.project.items():
+                if name not in OWN_VALUES:
+                    changed |= _set_if_changed(project, name, value)
+            geometry = rec.project["geometry"]
+            if project.geometry is None or geometry is None:
+                changed |= _set_if_changed(project, "geometry", geometry)
+            elif not project.geometry.equals_exact(geometry, 0):
+                project.geometry = geometry
                 changed = True
 
-            if project.province_codes != sorted(rec.provinces):
+            if project.province_codes != rec.project["provinces"]:
                 project.provinces = [ProjectProvince(province=p)
-                                     for p in sorted(set(rec.provinces))]
+                                     for p in rec.project["provinces"]]
                 changed = True
 
             wanted_links = {(sources[k].key, v) for k, v in rec.sources.items()}
@@ -120,26 +160,22 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
                 return (f.source_type, f.province, f.amount_vnd, f.budget_year, f.note,
                         f.note_en, f.source.key if f.source else None)
 
-            wanted_funding = [(f.source_type, f.province, f.amount_vnd, f.budget_year, f.note,
-                               f.note_en, f.source) for f in rec.funding]
+            wanted_funding = [(f["source_type"], f["province"], f["amount_vnd"],
+                               f["budget_year"], f["note"], f["note_en"], key)
+                              for f, key in rec.funding]
             if [fkey(f) for f in project.funding_lines] != wanted_funding:
                 project.funding_lines = [
-                    FundingLine(source_type=f.source_type, province=f.province,
-                                amount_vnd=f.amount_vnd, budget_year=f.budget_year, note=f.note,
-                                note_en=f.note_en, source=sources[f.source] if f.source else None)
-                    for f in rec.funding]
+                    FundingLine(**f, source=sources[key] if key else None)
+                    for f, key in rec.funding]
                 changed = True
 
             have = {(u.as_of, u.as_of_precision, u.status, u.source.key if u.source else None)
                     for u in project.updates}
-            for u in rec.updates:
-                if (u.as_of, u.as_of_precision, u.status, u.source) in have:
+            for u, key in rec.updates:
+                if (u["as_of"], u["as_of_precision"], u["status"], key) in have:
                     continue
-                project.updates.append(StatusUpdate(
-                    as_of=u.as_of, as_of_precision=u.as_of_precision, status=u.status,
-                    progress_pct=u.progress_pct, disbursed_vnd=u.disbursed_vnd, note=u.note,
-                    note_en=u.note_en, author=u.author,
-                    source=sources[u.source] if u.source else None))
+                project.updates.append(
+                    StatusUpdate(**u, source=sources[key] if key else None))
                 report.updates_added += 1
                 changed = True
 
@@ -153,8 +189,10 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
     return report
 
 
-def seed_from_file(session: Session, path: str | Path) -> SeedReport:
-    return apply_seed(session, read_file(path))
+def seed_from_file(session: Session, path: str | Path, max_bytes: int = 50 * MB
+                   ) -> SeedReport:
+    """Read, check and upsert a projects file; a file over `max_bytes` is not even read."""
+    return apply_seed(session, read_file(path, max_bytes, Limits.of(session).max_vertices))
 
 
 def record_update(session: Session, project: Project, *, as_of: date, status: str,
@@ -210,11 +248,16 @@ def read_boundaries(path: str | Path) -> list[Boundary]:
         if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid:
             raise ValidationError(f"{label}: must be a valid (Multi)Polygon")
         valid_until = props.get("valid_until")
+        try:
+            valid_until = date.fromisoformat(str(valid_until)[:10]) if valid_until else None
+        except ValueError as exc:
+            raise ValidationError(f"{label}: valid_until {shown(valid_until)} is not an ISO "
+                                  "date", field="valid_until") from exc
         out.append(Boundary(
             code=province.code, name_vi=str(props.get("name_vi") or province.vi),
             name_en=str(props.get("name_en") or province.en), iso_3166_2=province.iso_3166_2,
             geometry=geom, geometry_accuracy=str(props.get("geometry_accuracy") or "digitised"),
-            valid_until=date.fromisoformat(str(valid_until)[:10]) if valid_until else None,
+            valid_until=valid_until,
             source=str(props.get("source") or Path(path).name)))
     if not out:
         raise ValidationError(f"{path} holds no boundary features")

@@ -30,7 +30,7 @@ class TrackerState:
         """Connect, never migrate: `tracker init-db` (and `make run`) migrate."""
         engine = make_engine(settings.resolved_database_url)
         sessions = make_session_factory(engine, settings.region_bbox)
-        checks.install(sessions)
+        checks.install(sessions, max_vertices=settings.max_vertices)
         return cls(settings, engine, sessions)
 
     def today(self) -> date:

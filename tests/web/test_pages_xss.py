@@ -73,16 +73,29 @@ def test_map_data_carries_the_names_as_json_strings(evil_app, client):
 
 
 def test_source_links_are_only_http(app, client):
+    """Refused at write time; a row stored before that check (written here with plain SQL,
+    past the checks) is still never rendered as a link."""
+    from sqlalchemy import insert
+
+    from tracker.errors import ValidationError
     from tracker.models import ProjectSource, Source
 
     with app.extensions["tracker"].sessions() as s:
+        with pytest.raises(ValidationError, match="source 'bad': url"):
+            s.add(Source(key="bad", publisher="Evil", url="javascript:alert(1)"))
+            s.flush()
+        s.rollback()
         p = make_project("with-sources")
-        bad = Source(key="bad", publisher="Evil", title="click me", url="javascript:alert(1)")
         good = Source(key="good", publisher="Báo Cần Thơ", title="Bài báo",
                       url="https://baocantho.com.vn/x")
-        p.source_links = [ProjectSource(source=bad, supports="status"),
-                          ProjectSource(source=good, supports="status")]
+        p.source_links = [ProjectSource(source=good, supports="status")]
         s.add(p)
+        s.commit()
+        bad_id = s.execute(insert(Source).values(
+            key="bad", publisher="Evil", title="click me", url="javascript:alert(1)"
+        ).returning(Source.id)).scalar_one()
+        s.execute(insert(ProjectSource).values(project_id=p.id, source_id=bad_id,
+                                               supports="status"))
         s.commit()
     html = client.get("/projects/with-sources").get_data(as_text=True)
     assert "javascript:" not in html

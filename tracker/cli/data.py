@@ -79,7 +79,8 @@ def seed(path: str | None) -> None:
 
     settings = cli_state().settings
     with cli_session() as session:
-        report = seed_from_file(session, path or settings.seed_file)
+        report = seed_from_file(session, path or settings.seed_file,
+                                max_bytes=settings.max_upload_bytes)
         click.echo(f"projects: {len(report.created)} created, {len(report.updated)} updated, "
                    f"{len(report.unchanged)} unchanged; {report.updates_added} status updates "
                    "added")

@@ -19,10 +19,22 @@ WKT_FIELD = "WKT"  # the name GDAL's CSV driver reads as geometry
 
 
 XLSX_MAX_CELL = 32767  # characters Excel keeps in one cell
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: text a spreadsheet would run as a formula gets a leading `'`
+    (shown as text); numbers stay numbers, so -5 is still -5."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def records_to_csv(records: Sequence[dict[str, Any]], fields: Sequence[str] = RECORD_FIELDS,
                    bom: bool = False) -> str:
+    """Every CSV the tracker writes goes through here, so every cell is `csv_cell`-safe."""
     buf = io.StringIO()
     if bom:
         buf.write("\ufeff")
@@ -30,7 +42,7 @@ def records_to_csv(records: Sequence[dict[str, Any]], fields: Sequence[str] = RE
                             lineterminator="\r\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in fields})
+        writer.writerow({k: csv_cell(r.get(k)) for k in fields})
     return buf.getvalue()
 
 
