@@ -126,7 +126,7 @@ def measure(n: int, paint: bool = True) -> dict[str, Any]:
     from tracker import create_app
     from tracker.config import REPO_ROOT
     from tracker.db import migrate
-    from tracker.services import seed_boundaries_if_empty
+    from tracker.services.seed import seed_boundaries_if_empty
 
     folder = Path(tempfile.mkdtemp(prefix=f"bench-map-{n}-"))
     try:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from tracker import create_app
 from tracker.config import REPO_ROOT
 from tracker.db import make_engine, migrate
-from tracker.services import seed_boundaries_if_empty, seed_from_file
+from tracker.services.seed import seed_boundaries_if_empty, seed_from_file
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SEED_FILE = REPO_ROOT / "geodata" / "projects.geojson"

@@ -21,7 +21,7 @@ from tracker.errors import ValidationError
 from tracker.formats.seedfile import DEFAULT_MAX_VERTICES, MB, read_file
 from tracker.limits import COLUMN_RULES, MAX_VERTICES, Limits
 from tracker.models import Base, Boundary, Project, Source, StatusUpdate
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 LIMITS = Limits((104.4, 8.5, 106.9, 11.1))
 ROAD = LineString([(105.5, 9.8), (105.6, 9.9)])

@@ -14,7 +14,7 @@ from tests.factories import make_project
 from tracker import vocab
 from tracker.errors import ValidationError
 from tracker.models import FundingLine, Project, StatusUpdate
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 DEGENERATE = LineString([(105.5, 9.8), (105.5, 9.8)])
 

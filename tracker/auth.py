@@ -26,7 +26,7 @@ from tracker import audit, vocab
 from tracker.audit import Actor, Change
 from tracker.errors import Forbidden, TooManyAttempts, Unauthorized, ValidationError
 from tracker.models import ApiToken, User, utcnow
-from tracker.services import transaction
+from tracker.services.base import transaction
 from tracker.throttle import Throttle
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")

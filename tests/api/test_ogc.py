@@ -77,7 +77,7 @@ def test_collections_with_extent_from_the_data(ogc, seeded_app):
 
 
 def test_collection_extent_follows_the_data(ogc, seeded_app):
-    from tracker.services import transaction
+    from tracker.services.base import transaction
 
     before = ogc.get("/ogc/collections/projects").get_json()["extent"]["spatial"]["bbox"][0]
     with seeded_app.extensions["tracker"].sessions() as s, transaction(s):

@@ -68,7 +68,7 @@ schema = schemathesis.openapi.from_dict(
 
 
 def _seed(url: str, instance: Path) -> None:
-    from tracker.services import seed_boundaries_if_empty, seed_from_file
+    from tracker.services.seed import seed_boundaries_if_empty, seed_from_file
 
     app = create_app({"database_url": url, "instance_path": str(instance), "today": TODAY,
                       "auto_migrate": False})

@@ -15,7 +15,7 @@ from tracker.queries.figures import summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record
 from tracker.queries.select import select_projects
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 DAY = date.fromisoformat(TODAY)
 

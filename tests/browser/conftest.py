@@ -63,7 +63,7 @@ class LiveServer:
 
 def make_seeded_app(folder: Path, template: Path, **settings: Any) -> Any:
     """A migrated SQLite copy with the ten seeded projects and the province boundaries."""
-    from tracker.services import seed_boundaries_if_empty, seed_from_file
+    from tracker.services.seed import seed_boundaries_if_empty, seed_from_file
 
     db = folder / "tracker.db"
     shutil.copy(template, db)

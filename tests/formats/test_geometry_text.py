@@ -19,7 +19,8 @@ from tracker.geo import geojson_text
 from tracker.models import Project
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import select_records
-from tracker.services import seed_from_file, transaction
+from tracker.services.base import transaction
+from tracker.services.seed import seed_from_file
 
 
 def test_text_follows_the_geometry(session):

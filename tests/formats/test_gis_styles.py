@@ -23,7 +23,7 @@ from tests.factories import make_project
 from tracker import symbology, vocab
 from tracker.fields import SHP_NAMES
 from tracker.formats import qgis_style
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 SLD = {"sld": qgis_style.SLD_NS, "ogc": qgis_style.OGC_NS}
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG"

@@ -19,7 +19,7 @@ from tracker.formats import kml
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record
 from tracker.queries.select import select_projects
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 NS = {"k": kml.KML_NS}
 # (control characters cannot be stored at all: tracker.checks refuses them)

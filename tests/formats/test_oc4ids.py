@@ -10,7 +10,7 @@ import pytest
 from tracker import vocab
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import get_project, select_projects
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 
 @pytest.fixture

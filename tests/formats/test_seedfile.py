@@ -12,7 +12,7 @@ from tests.conftest import SEED_FILE, SHARED_DATA
 from tracker.errors import ValidationError
 from tracker.formats.seedfile import FACT_FIELDS
 from tracker.models import Boundary, Project, ProjectSource, Source, StatusUpdate
-from tracker.services import read_boundaries, replace_boundaries, seed_from_file
+from tracker.services.seed import read_boundaries, replace_boundaries, seed_from_file
 
 PROGRAMME = {
     "ql61c-phase2": "road", "ql61c-phase1": "road", "bon-tong-mot-ngan": "road",

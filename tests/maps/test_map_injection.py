@@ -73,7 +73,7 @@ BOUNDARY = {"vi": "boundary_name_vi", "en": "boundary_name_en"}
 def stored(request, app, tmp_path, monkeypatch) -> Stored:
     """One project with the payload in every stored text field, the province outlines named
     with it, and the project late (so the dashboard lists it)."""
-    from tracker.services import seed_boundaries_if_empty
+    from tracker.services.seed import seed_boundaries_if_empty
 
     st = Stored(request.param, tmp_path / "marker")
     monkeypatch.setenv("TM_CMD", f"touch {st.marker}-unquoted")

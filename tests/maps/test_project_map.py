@@ -299,7 +299,7 @@ def test_features_endpoint_serves_the_selection(seeded_app, client):
 
 def test_features_are_revalidated_not_rebuilt(seeded_app, client):
     from tracker.queries.select import get_project
-    from tracker.services import record_update
+    from tracker.services.seed import record_update
 
     first = client.get("/map/features.geojson?lang=vi")
     tag = first.headers["ETag"]

@@ -93,7 +93,7 @@ def test_selection_fingerprint_changes_with_any_change(seeded_app):
     """The map's ETag (like the API's) follows every edit and deletion in the selection."""
     from tracker.queries.figures import selection_stats
     from tracker.queries.select import get_project
-    from tracker.services import record_update
+    from tracker.services.seed import record_update
 
     roads = ProjectFilter.from_args({"kind": "road"})
     with seeded_app.extensions["tracker"].sessions() as s:

@@ -11,7 +11,7 @@ from tracker.errors import BadParameter
 from tracker.queries.figures import summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import count_projects, select_projects
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 
 def codes(session, **args):

@@ -18,7 +18,7 @@ from tracker.queries.figures import projects_extent, selection_stats
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record, select_records
 from tracker.queries.select import select_keys, select_projects
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 DAY = date.fromisoformat(TODAY)
 

@@ -16,7 +16,7 @@ from tests.factories import make_project
 from tracker import rules
 from tracker.models import Project
 from tracker.queries.select import disbursement_rate_sql, display_name_sql, is_late
-from tracker.services import transaction
+from tracker.services.base import transaction
 
 TODAY = date(2026, 12, 2)
 CASES = [

@@ -25,7 +25,7 @@ from tracker.formats.tables import records_to_csv
 from tracker.params import parse_crs
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import select_projects
-from tracker.services import (
+from tracker.services.seed import (
     read_boundaries,
     replace_boundaries,
     seed_boundaries_if_empty,

@@ -3,15 +3,12 @@ on any error nothing is written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import checks, geo, vocab
@@ -27,25 +24,8 @@ from tracker.models import (
     Source,
     StatusUpdate,
 )
+from tracker.services.base import transaction
 from tracker.text import shown
-
-
-@contextmanager
-def transaction(session: Session) -> Iterator[Session]:
-    """Commit on success; roll back everything and re-raise on failure.
-
-    A constraint the database rejects becomes a ValidationError naming the constraint.
-    """
-    try:
-        yield session
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise ValidationError("the database rejected the change",
-                              detail=str(exc.orig).splitlines()[0]) from exc
-    except BaseException:
-        session.rollback()
-        raise
 
 
 @dataclass
