@@ -3,12 +3,12 @@ slugs, the characters stored text may not hold, and URLs a person may safely fol
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from urllib.parse import urlsplit
 
 from tracker.errors import ValidationError
+from tracker.urls import is_http_url
 
 
 def fold(text: str | None) -> str:
@@ -63,21 +63,6 @@ def shown(value: object, limit: int = 60) -> str:
 _HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-def _valid_host(host: str) -> bool:
-    """A DNS name (IDNA allowed) or an IP address, as urlsplit's `hostname` gives it."""
-    if ":" in host:  # IPv6, written in brackets in the URL
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            return False
-        return True
-    try:
-        ascii_host = host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return False
-    labels = ascii_host.removesuffix(".").split(".")
-    return len(ascii_host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
-
 
 def check_http_url(value: str, field: str) -> str:
     """The URL if a person may safely follow it (http or https, a valid host, no credentials);
@@ -98,7 +83,6 @@ def check_http_url(value: str, field: str) -> str:
         raise refuse("is not an http:// or https:// address")
     if "@" in parts.netloc:
         raise refuse("carries a user name or password")
-    host = parts.hostname
-    if not host or not _valid_host(host):
+    if not is_http_url(value):  # the render-time test: what is stored can be shown as a link
         raise refuse("has no valid host name")
     return value

@@ -61,6 +61,8 @@ def is_http_url(value: Any) -> bool:
     parts = _split(value)
     if parts is None or parts.scheme.lower() not in SCHEMES or not parts.hostname:
         return False
+    if "@" in parts.netloc:  # credentials in a link are a phishing trick, never a source
+        return False
     if "[" in parts.netloc:  # brackets hold an IPv6 address, nothing else
         return _is_ipv6(parts.hostname)
     return _valid_host(parts.hostname)
