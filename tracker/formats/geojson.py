@@ -1,5 +1,5 @@
-"""Project selections to files other tools read. GeoJSON follows RFC 7946: WGS 84 lon/lat,
-at most 7 decimals, numbers as numbers, ISO dates, `id` = code, no `crs` member."""
+"""GeoJSON (RFC 7946): WGS 84 lon/lat, at most 7 decimals, numbers as numbers, ISO dates,
+`id` = code, no `crs` member. Features are the stored geometry text spliced beside the record."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Project selections to files other tools read. GeoJSON follows RFC 7946: WGS 84 lon/lat,
-at most 7 decimals, numbers as numbers, ISO dates, `id` = code, no `crs` member."""
+"""GeoPackage and Shapefile files of plain records (any CRS, VN-2000 through geo.transformer),
+styled as the web map for QGIS; KML through formats.kml."""
 
 from __future__ import annotations
 

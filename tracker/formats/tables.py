@@ -1,5 +1,4 @@
-"""Project selections to files other tools read. GeoJSON follows RFC 7946: WGS 84 lon/lat,
-at most 7 decimals, numbers as numbers, ISO dates, `id` = code, no `crs` member."""
+"""CSV (UTF-8 with BOM, WKT geometry, formula-safe cells) and Excel files of plain records."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""The fast read path: selections as plain records, for the API, the OGC API and the exports.
-
-Core selects return plain values, with dates and timestamps formatted in SQL and the geometry
-as raw WKB, so a page of 10,000 projects costs no ORM objects. `select_records` returns exactly
-what `queries.project_record` returns for the same projects, in the same order; the filter is
-the same `ProjectFilter`, applied by the same SQL. The record is spelled out here again for
-speed (2-3x faster than building ORM objects); tests/test_api_rows.py compares the two on both
-databases, field by field, so a field added to project_record and not here fails loudly.
-"""
+"""Encoded GeoJSON features of a selection with a per-process cache keyed by each project's
+row version (id, updated_at) and the day: a write through any process is seen at once."""
 
 from __future__ import annotations
 

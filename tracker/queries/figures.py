@@ -1,7 +1,5 @@
-"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
-
-No Flask here: functions take a session and plain values, so tests call them directly.
-"""
+"""Key figures of a selection: counts, km and money by status and kind, late projects, the
+extent, and the fingerprint (count, last change) that ETags and caches are keyed on."""
 
 from __future__ import annotations
 

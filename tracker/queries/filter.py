@@ -1,7 +1,5 @@
-"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
-
-No Flask here: functions take a session and plain values, so tests call them directly.
-"""
+"""What a person asked to see: ProjectFilter, parsed and validated once from URL arguments or
+CLI options, and the same for the map, the table, the exports, the API and the OGC API."""
 
 from __future__ import annotations
 

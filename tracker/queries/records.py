@@ -1,7 +1,8 @@
-"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
-
-No Flask here: functions take a session and plain values, so tests call them directly.
-"""
+"""The project record, twice: `project_record` from an ORM Project, and the fast path
+`select_records` (Core selects with dates and timestamps formatted in SQL and the geometry as
+raw WKB, so a page of 10,000 projects costs no ORM objects). tests/queries/test_records.py
+compares the two field by field on both databases, so a field added to one and not the other
+fails loudly."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""Reading projects: one ProjectFilter, parsed and validated once, drives every view.
-
-No Flask here: functions take a session and plain values, so tests call them directly.
-"""
+"""The SQL of the filter and the orderings, and the SQL twins of the rules in tracker.rules
+(pinned equal by tests/queries/test_rule_twins.py on both databases). No Flask here: functions
+take a session and plain values, so tests call them directly."""
 
 from __future__ import annotations
 
