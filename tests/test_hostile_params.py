@@ -447,7 +447,7 @@ def test_whole_numbers_are_ascii_digits_within_bounds():
 def test_filter_datetimes_are_naive_utc_inside_the_calendar():
     from datetime import datetime
 
-    from tracker.dates import OutOfRange, parse_utc_datetime
+    from tracker.periods import OutOfRange, parse_utc_datetime
 
     assert parse_utc_datetime("2026-03-09T08:00:00+07:00") == datetime(2026, 3, 9, 1, 0)
     assert parse_utc_datetime("2026-03-09") == datetime(2026, 3, 9)

@@ -22,7 +22,7 @@ FLOORS: dict[str, int] = {
         "tracker.config", "tracker.errors", "tracker.vocab", "tracker.rules", "tracker.fields",
         "tracker.params", "tracker.dates", "tracker.text", "tracker.formatting", "tracker.geo",
         "tracker.i18n", "tracker.gcpause", "tracker.urls", "tracker.timezone",
-        "tracker.symbology", "tracker.collation")},
+        "tracker.symbology", "tracker.collation", "tracker.periods")},
     # 1 storage
     **{m: 1 for m in ("tracker.db", "tracker.models", "tracker.limits", "tracker.checks",
                       "tracker.state")},

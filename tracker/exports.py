@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tracker.formats import oc4ids
-from tracker.formats.base import FILE_STEM
 from tracker.formats.geojson import collection_bytes, encode_feature
 from tracker.formats.gis import to_gpkg, to_kml, to_shapefile_zip
 from tracker.formats.tables import to_csv, to_xlsx
@@ -37,21 +36,6 @@ def to_geojson(projects: Sequence[Project], today: date) -> bytes:
 # (tracker.queries.records: records as project_record gives them, geometry as WKB) to every
 # format GIS staff use. GeoJSON, KML and CSV are WGS 84 by definition; GeoPackage and
 # Shapefile carry their CRS and may be reprojected (EPSG:3405 VN-2000 / UTM 48N, or any EPSG code).
-
-FORMATS = ("geojson", "gpkg", "shp.zip", "kml", "csv", "xlsx")
-CRS_FORMATS = ("gpkg", "shp.zip")
-MEDIA_TYPES = {
-    "geojson": "application/geo+json",
-    "gpkg": "application/geopackage+sqlite3",
-    "shp.zip": "application/zip",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def export_filename(fmt: str, today: date) -> str:
-    return f"{FILE_STEM}-{today.isoformat()}.{fmt}"
 
 
 def render(fmt: str, records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None], *,

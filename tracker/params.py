@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from tracker.dates import (
+from tracker.errors import BadParameter
+from tracker.periods import (
     EARLIEST,
     LATEST,
     MAX_DATE_TEXT,
@@ -24,7 +25,6 @@ from tracker.dates import (
     check_range,
     parse_utc_datetime,
 )
-from tracker.errors import BadParameter
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000

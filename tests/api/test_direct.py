@@ -13,6 +13,7 @@ from tests.conftest import TODAY
 from tracker.api import ogc, ogc_items, v1
 from tracker.api.http import GEOJSON, JSON, Request, next_prev_links
 from tracker.errors import BadParameter, NotFound
+from tracker.formats.base import MEDIA_TYPES
 from tracker.queries.features import FeatureCache
 
 BASE = "http://tracker.test"
@@ -69,7 +70,7 @@ def test_project_detail_and_not_found(session):
 def test_export_geojson_with_and_without_the_cache(session):
     plain = v1.export_projects(session, req(), "geojson")
     cached = v1.export_projects(session, req(), "geojson", FeatureCache())
-    assert plain.content_type == cached.content_type == v1.exports.MEDIA_TYPES["geojson"]
+    assert plain.content_type == cached.content_type == MEDIA_TYPES["geojson"]
     assert orjson.loads(plain.body) == orjson.loads(cached.body)
     assert "attachment" in plain.headers["Content-Disposition"]
 

@@ -275,7 +275,7 @@ def _openapi_paths(app):
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(("/api/", "/ogc")):
             rules.add(re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule))
-    from tracker.api.ogc import COLLECTIONS  # each collection has its own paths
+    from tracker.api.ogc_meta import COLLECTIONS  # each collection has its own paths
 
     return {r.replace("{cid}", cid).replace("{fid}", "{featureId}")
             for r in rules for cid in COLLECTIONS}

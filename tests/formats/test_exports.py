@@ -16,8 +16,9 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 from tests.api.helpers import read_export, same_geometry, same_value
 from tests.conftest import TODAY
 from tests.factories import make_project
-from tracker import exports, geo
+from tracker import geo
 from tracker.fields import DBF_MAX_BYTES, FIELDS
+from tracker.formats.base import CRS_FORMATS, FORMATS, MEDIA_TYPES, export_filename
 from tracker.formats.tables import to_xlsx
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record
@@ -56,7 +57,7 @@ def table(app, query: str):
 def fetch(app, tmp_path, fmt, query=""):
     r = app.test_client().get(f"/api/v1/projects.{fmt}" + (f"?{query}" if query else ""))
     assert r.status_code == 200, r.get_data(as_text=True)
-    path = tmp_path / exports.export_filename(fmt, DAY)
+    path = tmp_path / export_filename(fmt, DAY)
     path.write_bytes(r.data)
     return r, str(path)
 
@@ -99,14 +100,14 @@ def _csv_rows(zip_path):
     return list(csv.DictReader(io.StringIO(text)))
 
 
-@pytest.mark.parametrize("fmt", exports.FORMATS)
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("selection", SELECTIONS)
 def test_export_reads_back_equal_to_the_table(mixed_app, tmp_path, fmt, selection):
     query = SELECTIONS[selection]
     records, expected_geoms = table(mixed_app, query)
     assert records
     r, path = fetch(mixed_app, tmp_path, fmt, query)
-    assert r.headers["Content-Type"].split(";")[0] == exports.MEDIA_TYPES[fmt].split(";")[0]
+    assert r.headers["Content-Type"].split(";")[0] == MEDIA_TYPES[fmt].split(";")[0]
     assert r.headers["Content-Disposition"] == \
         f'attachment; filename="du-an-{TODAY}.{fmt}"'
     rows, geoms, facts = read_export(path, fmt)
@@ -169,7 +170,7 @@ def test_shapefile_zip_layout_names_encoding_and_crs(mixed_app, tmp_path):
         text.encode("utf-8").decode("utf-8")
 
 
-@pytest.mark.parametrize("fmt", exports.CRS_FORMATS)
+@pytest.mark.parametrize("fmt", CRS_FORMATS)
 def test_reprojection_to_vn2000_declares_the_crs(mixed_app, tmp_path, fmt):
     records, expected = table(mixed_app, "kind=road")
     r = mixed_app.test_client().get(f"/api/v1/projects.{fmt}?kind=road&crs=EPSG:3405")
@@ -234,7 +235,7 @@ def test_xlsx_stores_text_as_text_never_a_formula():
     assert "thong_tin" in wb.sheetnames
 
 
-@pytest.mark.parametrize("fmt", exports.FORMATS)
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_cli_exports_every_format(mixed_app, tmp_path, fmt):
     out = tmp_path / f"cli.{fmt}"
     result = mixed_app.test_cli_runner().invoke(

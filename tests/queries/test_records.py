@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import TODAY
 from tracker import fields
-from tracker.dates import Period
 from tracker.fields import RECORD_FIELDS
 from tracker.formats.base import geometries
+from tracker.periods import Period
 from tracker.queries.features import FeatureCache, select_features
 from tracker.queries.figures import projects_extent, selection_stats
 from tracker.queries.filter import ProjectFilter

@@ -17,7 +17,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import exports, vocab
+from tracker import vocab
 from tracker.api.http import (
     GEOJSON,
     HTML,
@@ -32,8 +32,10 @@ from tracker.api.http import (
     last_modified_for,
     negotiate_format,
 )
+from tracker.api.ogc_meta import COLLECTIONS, CONFORMANCE, CRS84, GREGORIAN, PREFIX
 from tracker.errors import NotFound
 from tracker.fields import FIELDS
+from tracker.formats.base import FORMATS, MEDIA_TYPES
 from tracker.formats.geojson import dumps
 from tracker.models import Boundary
 from tracker.params import (
@@ -42,39 +44,6 @@ from tracker.params import (
 )
 from tracker.queries.figures import projects_extent, selection_stats
 from tracker.queries.filter import ProjectFilter
-
-PREFIX = "/ogc"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-CONFORMANCE = (
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-)
-PROPERTY_FILTERS = ("status", "kind", "province", "owner", "q")
-CRS_PARAMS = ("crs", "bbox-crs")  # accepted for clients that send them; only CRS84
-ITEMS_PARAMS = ("bbox", "limit", "offset", "datetime", "f", *CRS_PARAMS, *PROPERTY_FILTERS)
-COLLECTIONS = {
-    "projects": {
-        "title": {"vi": "Dự án hạ tầng Cần Thơ – Hậu Giang",
-                  "en": "Cần Thơ – Hậu Giang infrastructure projects"},
-        "description": {
-            "vi": "Các dự án hạ tầng dùng chung của Cần Thơ và Hậu Giang (chương trình "
-                  "2021–2025): trạng thái, tiến độ, vốn, vị trí.",
-            "en": "The shared infrastructure projects of Cần Thơ and Hậu Giang (2021–2025 "
-                  "programme): status, progress, money, location."},
-    },
-    "boundaries": {
-        "title": {"vi": "Ranh giới tỉnh (trước 01/07/2025)",
-                  "en": "Province boundaries (until 30 June 2025)"},
-        "description": {
-            "vi": "Ranh giới gần đúng của các tỉnh thời kỳ chương trình, chỉ để tham chiếu "
-                  "trên bản đồ (không dùng để đo đạc).",
-            "en": "Approximate outlines of the programme-era provinces, for map context only "
-                  "(not for measurement)."},
-    },
-}
 
 
 def text(entry: dict[str, str], lang: str) -> str:
@@ -204,8 +173,8 @@ def _collection(session: Session, request: Request, cid: str, fmt: str) -> dict[
         out["extent"] = extent
     if cid == "projects":
         out["links"] += [link(request, f"/api/v1/projects.{fmt_}", "enclosure",
-                               exports.MEDIA_TYPES[fmt_].split(";")[0], f"Download ({fmt_})")
-                         for fmt_ in exports.FORMATS]
+                               MEDIA_TYPES[fmt_].split(";")[0], f"Download ({fmt_})")
+                         for fmt_ in FORMATS]
     return out
 
 

@@ -24,12 +24,6 @@ from tracker.api.http import (
     next_prev_links,
 )
 from tracker.api.ogc import (
-    COLLECTIONS,
-    CRS84,
-    CRS_PARAMS,
-    ITEMS_PARAMS,
-    PREFIX,
-    PROPERTY_FILTERS,
     check_collection,
     link,
     negotiate,
@@ -37,7 +31,14 @@ from tracker.api.ogc import (
     self_and_alternate,
     text,
 )
-from tracker.dates import Period
+from tracker.api.ogc_meta import (
+    COLLECTIONS,
+    CRS84,
+    CRS_PARAMS,
+    ITEMS_PARAMS,
+    PREFIX,
+    PROPERTY_FILTERS,
+)
 from tracker.errors import BadParameter, NotFound
 from tracker.formats.geojson import collection_bytes, dumps, encode_features, geometry_geojson
 from tracker.models import Boundary
@@ -51,6 +52,7 @@ from tracker.params import (
     single,
     values,
 )
+from tracker.periods import Period
 from tracker.queries.features import FeatureCache, select_features
 from tracker.queries.figures import selection_stats
 from tracker.queries.filter import ProjectFilter, parse_bbox

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker import exports, vocab
+from tracker import vocab
 from tracker.api.http import GEOJSON, JSON, JSON_SCHEMA, OPENAPI
-from tracker.api.ogc import COLLECTIONS, CRS84, PROPERTY_FILTERS
+from tracker.api.ogc_meta import COLLECTIONS, CRS84, PROPERTY_FILTERS
 from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, ref, schemas
-from tracker.dates import EARLIEST, LATEST
+from tracker.formats.base import CRS_FORMATS, FORMATS, MEDIA_TYPES
 from tracker.params import (
     DEFAULT_LIMIT,
     MAX_INT,
@@ -24,6 +24,7 @@ from tracker.params import (
     MAX_SEARCH_WORDS,
     OGC_DEFAULT_LIMIT,
 )
+from tracker.periods import EARLIEST, LATEST
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0.0"
@@ -177,8 +178,8 @@ def _json_or_html(schema: str, json_type: str = JSON) -> dict[str, Any]:
 
 def _export_path(fmt: str) -> dict[str, Any]:
     params = [*FILTERS, "exportLimit", "offset"] + (
-        ["exportCrs"] if fmt in exports.CRS_FORMATS else [])
-    media = exports.MEDIA_TYPES[fmt].split(";")[0]
+        ["exportCrs"] if fmt in CRS_FORMATS else [])
+    media = MEDIA_TYPES[fmt].split(";")[0]
     if fmt == "geojson":
         schema = ref("ProjectFeatureCollection")
     elif fmt in TEXT_FORMATS:
@@ -188,7 +189,7 @@ def _export_path(fmt: str) -> dict[str, Any]:
     disposition = {"Content-Disposition": {
         "description": f"attachment; filename=\"du-an-YYYY-MM-DD.{fmt}\"",
         "schema": {"type": "string"}}}
-    crs_note = "" if fmt in exports.CRS_FORMATS else " crs is refused (400): always WGS 84."
+    crs_note = "" if fmt in CRS_FORMATS else " crs is refused (400): always WGS 84."
     return _op(f"Export the selection as {fmt}", "exports", params, {
         **_ok(f"{EXPORT_NOTES[fmt]} File name du-an-YYYY-MM-DD.{fmt}.",
               _content(media, schema), disposition),
@@ -236,7 +237,7 @@ def _paths() -> dict[str, Any]:
             **_ok("A page of project records, sorted by code.",
                   _content(JSON, ref("ProjectList"))), **_errors(400)},
             "Filters combine with AND; values within a filter with OR."),
-        **{f"/api/v1/projects.{fmt}": _export_path(fmt) for fmt in exports.FORMATS},
+        **{f"/api/v1/projects.{fmt}": _export_path(fmt) for fmt in FORMATS},
         "/api/v1/projects/{code}": _op("One project", "projects", ["code"], {
             **_ok("The record, description, geometry, funding, sources.",
                   _content(JSON, ref("ProjectDetail"))), **_errors(400, 404)}),

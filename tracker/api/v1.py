@@ -30,6 +30,7 @@ from tracker.api.openapi import document
 from tracker.errors import BadParameter, NotFound
 from tracker.exports import oc4ids_package as package
 from tracker.fields import FIELDS
+from tracker.formats.base import CRS_FORMATS, FORMATS, MEDIA_TYPES, export_filename
 from tracker.formats.geojson import dumps, geometry_geojson
 from tracker.models import Project
 from tracker.params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
@@ -85,8 +86,8 @@ def list_projects(session: Session, request: Request) -> Reply:
         links = _page_links(request, f"{PREFIX}/projects", f, limit, offset, stats.count, JSON)
         filt = _query(_filter_args(f))
         links += [{"rel": "alternate", "href": request.url(f"{PREFIX}/projects.{fmt}", filt),
-                   "type": exports.MEDIA_TYPES[fmt].split(";")[0], "title": fmt}
-                  for fmt in exports.FORMATS]
+                   "type": MEDIA_TYPES[fmt].split(";")[0], "title": fmt}
+                  for fmt in FORMATS]
         links.append({"rel": "service-desc", "href": request.url(f"{PREFIX}/openapi.json"),
                       "type": OPENAPI})
         return dumps({"items": items, "total": stats.count, "limit": limit,
@@ -99,23 +100,23 @@ def list_projects(session: Session, request: Request) -> Reply:
 def export_projects(session: Session, request: Request, fmt: str,
                     cache: FeatureCache | None = None) -> Reply:
     """GET /api/v1/projects.<fmt>: the selection as a file (every project unless limit)."""
-    if fmt not in exports.FORMATS:
+    if fmt not in FORMATS:
         raise NotFound(f"no export format {fmt!r}",
-                       detail=f"formats: {', '.join(exports.FORMATS)}")
+                       detail=f"formats: {', '.join(FORMATS)}")
     args = request.args
     check_known(args, EXPORT_PARAMS)
     f = ProjectFilter.from_args(args)
     limit = parse_limit(args, default=None)
     offset = parse_offset(args)
     crs = parse_crs(args)
-    if crs is not None and fmt not in exports.CRS_FORMATS:
+    if crs is not None and fmt not in CRS_FORMATS:
         raise BadParameter(f"crs cannot be used with {fmt}",
                            detail=f"{fmt} is always WGS 84 (lon/lat); a CRS can be asked for "
-                           f"{', '.join(exports.CRS_FORMATS)}", field="crs")
+                           f"{', '.join(CRS_FORMATS)}", field="crs")
     stats = selection_stats(session, f)
     etag = etag_for("export", fmt, crs, request.base_url, request.query_key(("lang",)),
                     stats.fingerprint(), request.today)
-    filename = exports.export_filename(fmt, request.today)
+    filename = export_filename(fmt, request.today)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
 
     def build() -> bytes:
@@ -126,7 +127,7 @@ def export_projects(session: Session, request: Request, fmt: str,
                                         offset=offset, cache=cache, info=info)[0]
 
     return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
-                  exports.MEDIA_TYPES[fmt], headers)
+                  MEDIA_TYPES[fmt], headers)
 
 
 def _by_body(request: Request, body: bytes, content_type: str, last_updated: Any,
@@ -267,8 +268,8 @@ def api_page(request: Request) -> Reply:
                   "types": sorted({t for r in op.get("responses", {}).values()
                                    for t in r.get("content", {})})}
                  for path, item in doc["paths"].items() for op in [item["get"]]]
-    context = {"endpoints": endpoints, "fields": FIELDS, "formats": exports.FORMATS,
-               "media_types": exports.MEDIA_TYPES, "crs_formats": exports.CRS_FORMATS,
+    context = {"endpoints": endpoints, "fields": FIELDS, "formats": FORMATS,
+               "media_types": MEDIA_TYPES, "crs_formats": CRS_FORMATS,
                "base_url": request.base_url, "example_date": request.today.isoformat(),
                "statuses": vocab.STATUSES}
     etag = etag_for("api-page", request.base_url, html_version(request), dumps(doc))

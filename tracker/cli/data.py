@@ -20,7 +20,8 @@ from tracker import formatting, vocab
 from tracker.cli.context import cli_session, cli_state
 from tracker.db import migrate
 from tracker.errors import TrackerError
-from tracker.exports import CRS_FORMATS, export_selection
+from tracker.exports import export_selection
+from tracker.formats.base import CRS_FORMATS
 from tracker.formats.tables import records_to_csv
 from tracker.params import parse_crs
 from tracker.queries.filter import ProjectFilter

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from tracker import vocab
-from tracker.dates import Period
 from tracker.errors import BadParameter
 from tracker.params import parse_datetime, parse_search_text, parse_updated_since, values
+from tracker.periods import Period
 
 
 def _multi(args: Mapping[str, Any], name: str) -> list[str]:

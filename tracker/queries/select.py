@@ -11,10 +11,10 @@ from sqlalchemy import Select, String, and_, case, cast, func, or_, select, type
 from sqlalchemy.orm import Session, defer, selectinload
 
 from tracker import vocab
-from tracker.dates import Period
 from tracker.db import is_postgres
 from tracker.errors import BadParameter
 from tracker.models import Boundary, Project, ProjectProvince
+from tracker.periods import Period
 from tracker.queries.filter import ProjectFilter
 from tracker.rules import CLOSED
 from tracker.text import fold

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from tracker.api import v1 as api
-from tracker.exports import FORMATS
+from tracker.formats.base import FORMATS
 from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 from tracker.web.request import db_session
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import request
 
 from maps.styles import status_styles
 from tracker import formatting, vocab
@@ -19,7 +16,7 @@ from tracker.i18n import current_lang
 from tracker.queries.filter import ProjectFilter
 from tracker.rules import display_name
 from tracker.urls import safe_http_url
-from tracker.web import page_text
+from tracker.web.static_files import static_url
 
 
 def lang_url(lang: str) -> str:
@@ -101,19 +98,9 @@ def template_helpers() -> dict[str, Any]:
         "static_url": static_url,
         "display_name": lambda item: display_name(item.name_vi, item.name_en, current_lang()),
         "default_sort": DEFAULT_SORT,
-        **page_text.helpers(),
     }
 
 
 DEFAULT_SORT = "name"  # the table's order: by name, Vietnamese alphabetical (tracker.collation)
-STATIC_DIR = Path(__file__).parent / "static"
 
 
-@lru_cache(maxsize=32)
-def _static_version(filename: str) -> str:
-    return hashlib.sha256((STATIC_DIR / filename).read_bytes()).hexdigest()[:10]
-
-
-def static_url(filename: str) -> str:
-    """URL of one of our static files, versioned by content so browsers never run stale JS."""
-    return url_for("pages.static", filename=filename, v=_static_version(filename))

@@ -20,8 +20,8 @@ from maps.project_map import (
     render_parts,
 )
 from tracker.i18n import LANGS, current_lang, gettext
-from tracker.web.helpers import static_url
 from tracker.web.request import state
+from tracker.web.static_files import static_url
 
 bp = Blueprint("map_frames", __name__)
 

@@ -8,10 +8,11 @@ from flask import Blueprint
 
 from tracker.api import ogc as ogcapi
 from tracker.api import ogc_items
+from tracker.api.ogc_meta import PREFIX
 from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 from tracker.web.request import db_session
 
-bp = Blueprint("ogcapi", __name__, url_prefix=ogcapi.PREFIX)
+bp = Blueprint("ogcapi", __name__, url_prefix=PREFIX)
 bp.record_once(lambda setup: install_feature_cache(setup.app))
 bp.after_request(add_cors)
 

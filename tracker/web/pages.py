@@ -21,7 +21,8 @@ from maps.project_map import MapData
 from tracker import params, vocab
 from tracker.dates import display_partial
 from tracker.errors import BadParameter, NotFound
-from tracker.exports import MEDIA_TYPES, export_filename, export_selection, project_features
+from tracker.exports import export_selection, project_features
+from tracker.formats.base import MEDIA_TYPES, export_filename
 from tracker.formats.geojson import geometry_geojson
 from tracker.gcpause import gc_paused
 from tracker.i18n import current_lang, gettext
@@ -38,6 +39,7 @@ from tracker.queries.select import (
     select_projects,
 )
 from tracker.rules import days_late, disbursement_rate, display_name
+from tracker.web import page_text
 from tracker.web.adapter import feature_cache
 from tracker.web.helpers import DEFAULT_SORT, filter_args, template_helpers
 from tracker.web.map_frames import map_parts
@@ -45,6 +47,7 @@ from tracker.web.request import db_session, state
 
 bp = Blueprint("pages", __name__, static_folder="static", static_url_path="/static/tracker")
 bp.app_context_processor(template_helpers)
+bp.app_context_processor(page_text.helpers)  # the page's data date, filter in words
 
 PAGE_SIZE = 100
 FEATURES_FORMAT = "map-features-1"  # change when maps.features' output changes (ETags)
