@@ -18,7 +18,8 @@ from tests.factories import make_project
 from tracker import checks, create_app
 from tracker.config import load_settings
 from tracker.errors import ValidationError
-from tracker.formats.seedfile import DEFAULT_MAX_VERTICES, MB, read_file
+from tracker.formats.safe_json import MB
+from tracker.formats.seedfile import DEFAULT_MAX_VERTICES, read_file
 from tracker.limits import COLUMN_RULES, MAX_VERTICES, Limits
 from tracker.models import Base, Boundary, Project, Source, StatusUpdate
 from tracker.services.base import transaction

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker import checks, geo, vocab
 from tracker.errors import ValidationError
-from tracker.formats.seedfile import MB, SeedBundle, read_file
+from tracker.formats.safe_json import MB
+from tracker.formats.seedfile import SeedBundle, read_file
 from tracker.limits import Limits
 from tracker.models import (
     Boundary,
