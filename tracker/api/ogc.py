@@ -1,14 +1,16 @@
 """OGC API – Features, Part 1: Core (/ogc), without Flask: (session, Request) -> Reply.
 
-Conformance: core, GeoJSON, HTML, OpenAPI 3.0. Two collections: `projects` (the register,
-on the fast read path with its feature cache) and `boundaries` (the programme-era province
-outlines, for context). QGIS and GDAL add a layer from the landing page URL; GDAL's OAPIF
-driver follows the `next` links and types the fields from the collection's JSON Schema
-(rel=describedby).
+Conformance: core, GeoJSON, HTML, OpenAPI 3.0. Collections: `projects` (the register, on the
+fast read path with its feature cache), the same by geometry family (`projects-lines`,
+`projects-points`, `projects-areas`: one geometry type each, which QGIS needs to draw every
+feature) and `boundaries` (the programme-era province outlines, for context). QGIS and GDAL
+add a layer from the landing page URL; GDAL's OAPIF driver follows the `next` links and types
+the fields from the collection's JSON Schema (rel=describedby).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +36,7 @@ from tracker.api.http import (
 )
 from tracker.errors import NotFound
 from tracker.fields import FIELDS
+from tracker.formats.base import FAMILY_BY_KEY, Family
 from tracker.formats.geojson import dumps
 from tracker.models import Boundary
 from tracker.params import (
@@ -55,16 +58,45 @@ CONFORMANCE = (
 PROPERTY_FILTERS = ("status", "kind", "province", "owner", "q")
 CRS_PARAMS = ("crs", "bbox-crs")  # accepted for clients that send them; only CRS84
 ITEMS_PARAMS = ("bbox", "limit", "offset", "datetime", "f", *CRS_PARAMS, *PROPERTY_FILTERS)
-COLLECTIONS = {
-    "projects": {
-        "title": {"vi": "Dự án hạ tầng Cần Thơ – Hậu Giang",
-                  "en": "Cần Thơ – Hậu Giang infrastructure projects"},
+_PROJECTS_TEXT = {
+    "title": {"vi": "Dự án hạ tầng Cần Thơ – Hậu Giang",
+              "en": "Cần Thơ – Hậu Giang infrastructure projects"},
+    "description": {
+        "vi": "Các dự án hạ tầng dùng chung của Cần Thơ và Hậu Giang (chương trình "
+              "2021–2025): trạng thái, tiến độ, vốn, vị trí, nguồn.",
+        "en": "The shared infrastructure projects of Cần Thơ and Hậu Giang (2021–2025 "
+              "programme): status, progress, money, location, sources."},
+}
+# One collection a geometry family: QGIS types an OGC API layer from its features and draws
+# only that type, so a bridge (Point) among roads is never drawn in `projects` (which stays,
+# for clients that read everything in one go). Projects without a geometry are only there.
+FAMILY_COLLECTIONS: dict[str, Family] = {
+    "projects-lines": FAMILY_BY_KEY["line"],
+    "projects-points": FAMILY_BY_KEY["point"],
+    "projects-areas": FAMILY_BY_KEY["polygon"],
+}
+_FAMILY_WORDS = {"line": ("tuyến: đường, cao tốc, kênh", "lines: roads, expressways, canals"),
+                 "point": ("điểm: cầu", "points: bridges"),
+                 "polygon": ("vùng", "areas")}
+
+
+def _family_text(family: Family) -> dict[str, dict[str, str]]:
+    vi, en = _FAMILY_WORDS[family.key]
+    types = " / ".join(family.types)
+    return {
+        "title": {"vi": f"{_PROJECTS_TEXT['title']['vi']} ({vi})",
+                  "en": f"{_PROJECTS_TEXT['title']['en']} ({en})"},
         "description": {
-            "vi": "Các dự án hạ tầng dùng chung của Cần Thơ và Hậu Giang (chương trình "
-                  "2021–2025): trạng thái, tiến độ, vốn, vị trí.",
-            "en": "The shared infrastructure projects of Cần Thơ and Hậu Giang (2021–2025 "
-                  "programme): status, progress, money, location."},
-    },
+            "vi": f"Các dự án có hình học {types} (một loại hình học: QGIS vẽ mọi đối tượng). "
+                  "Dự án chưa có vị trí chỉ có trong bộ `projects`.",
+            "en": f"The projects whose geometry is a {types} (one geometry type, so QGIS "
+                  "draws every feature). Projects not located yet are only in `projects`."},
+    }
+
+
+COLLECTIONS: dict[str, dict[str, dict[str, str]]] = {
+    "projects": _PROJECTS_TEXT,
+    **{cid: _family_text(family) for cid, family in FAMILY_COLLECTIONS.items()},
     "boundaries": {
         "title": {"vi": "Ranh giới tỉnh (trước 01/07/2025)",
                   "en": "Province boundaries (until 30 June 2025)"},
@@ -75,6 +107,18 @@ COLLECTIONS = {
                   "(not for measurement)."},
     },
 }
+PROJECT_COLLECTIONS = ("projects", *FAMILY_COLLECTIONS)
+# JSON Schema `format` of the primary geometry (OGC API - Features - Part 5: Schemas)
+GEOMETRY_FORMATS = {"line": "geometry-linestring-or-multilinestring",
+                    "point": "geometry-point-or-multipoint",
+                    "polygon": "geometry-polygon-or-multipolygon"}
+
+
+def project_filter(cid: str, f: ProjectFilter | None = None) -> ProjectFilter:
+    """The filter of a project collection: `f` (every project) within its geometry family."""
+    f = f or ProjectFilter()
+    family = FAMILY_COLLECTIONS.get(cid)
+    return replace(f, geometry_types=family.types) if family else f
 
 
 def text(entry: dict[str, str], lang: str) -> str:
@@ -176,8 +220,8 @@ def _boundary_extent(session: Session) -> tuple[Any, Any]:
 
 def _collection(session: Session, request: Request, cid: str, fmt: str) -> dict[str, Any]:
     meta = COLLECTIONS[cid]
-    if cid == "projects":
-        bbox, span = projects_extent(session)
+    if cid in PROJECT_COLLECTIONS:
+        bbox, span = projects_extent(session, project_filter(cid))
     else:
         bbox, span = _boundary_extent(session)
     extent: dict[str, Any] = {}
@@ -229,7 +273,7 @@ def collection(session: Session, request: Request, cid: str) -> Reply:
     fmt = negotiate(request)
     doc = _collection(session, request, cid, fmt)
     return reply(request, fmt, doc, "ogc/collection.html",
-                  selection_stats(session, ProjectFilter()).last_updated)
+                  selection_stats(session, project_filter(cid)).last_updated)
 
 
 def _property(f: Any) -> dict[str, Any]:
@@ -260,13 +304,20 @@ def schema(request: Request, cid: str) -> Reply:
     """GET /ogc/collections/<cid>/schema: JSON Schema of a feature (rel=describedby)."""
     check_collection(cid)
     check_known(request.args, ())
-    if cid == "projects":
+    family = FAMILY_COLLECTIONS.get(cid)
+    geometry_format = "geometry-any"
+    if cid in PROJECT_COLLECTIONS:
         props = {f.name: _property(f) for f in FIELDS}
-        geometry_types = ["Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
+        geometry_types = list(family.types) if family else [
+            "Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
+        if family:
+            geometry_format = GEOMETRY_FORMATS[family.key]
     else:
         props = {name: {"title": name, "type": kind, "description": f"{vi} / {en}"}
                  for name, kind, vi, en in BOUNDARY_FIELDS}
         geometry_types = ["Polygon", "MultiPolygon"]
+        geometry_format = GEOMETRY_FORMATS["polygon"]
+    null_note = "" if family or cid == "boundaries" else "; null when not located yet"
     doc = {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": request.url(f"{PREFIX}/collections/{cid}/schema"),
@@ -277,8 +328,8 @@ def schema(request: Request, cid: str) -> Reply:
             "type": {"type": "string", "enum": ["Feature"]},
             "id": {"type": "string"},
             "geometry": {"title": "geometry", "description": f"WGS 84 ({', '.join(geometry_types)}"
-                         "; null when not located yet)", "x-ogc-role": "primary-geometry",
-                         "format": "geometry-any"},
+                         f"{null_note})", "x-ogc-role": "primary-geometry",
+                         "format": geometry_format},
             "properties": {"type": "object", "properties": props},
         },
     }
