@@ -244,7 +244,7 @@ def test_csv_and_geojson_twins_follow_the_table(seeded_app, client):
         assert gj.mimetype == "application/geo+json"
         assert [f["id"] for f in orjson.loads(gj.data)["features"]] == table, args
     header = client.get("/projects.csv").data.decode("utf-8").lstrip("\ufeff").splitlines()[0]
-    assert header.split(",") == [*RECORD_FIELDS, "WKT"]
+    assert header.split(",") == [*RECORD_FIELDS, "WKT", "X", "Y"]
 
 
 def test_pages_link_to_exports_of_the_same_selection(seeded_app, client):
