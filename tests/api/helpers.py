@@ -93,7 +93,9 @@ def read_export(path: str, fmt: str) -> tuple[list[dict[str, Any]], list[Any], d
             facts["members"] = names
             facts["readme"] = zf.read("README.txt").decode("utf-8")
             facts["cpg"] = {n: zf.read(n).decode() for n in names if n.endswith(".cpg")}
-        back = {f.shp: f.name for f in FIELDS}
+        from tracker.formats.base import CLIP_FIELDS
+
+        back = {f.shp: f.name for f in (*FIELDS, *CLIP_FIELDS)}
         rows: list[dict[str, Any]] = []
         geoms: list[Any] = []
         facts["layers"] = {}
