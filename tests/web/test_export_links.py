@@ -22,7 +22,8 @@ def exports_block(client, url: str):
     assert r.status_code == 200
     doc = lxml_html.fromstring(r.get_data(as_text=True))
     [block] = doc.xpath("//details[contains(concat(' ', @class, ' '), ' exports ')]")
-    count = int(doc.xpath("//*[contains(concat(' ', @class, ' '), ' selection-count ')]")[0].get("data-count"))
+    [counter] = doc.xpath("//*[contains(concat(' ', @class, ' '), ' selection-count ')]")
+    count = int(counter.get("data-count"))
     return block, count
 
 
