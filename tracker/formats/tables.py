@@ -60,30 +60,35 @@ def records_to_csv(records: Sequence[dict[str, Any]], fields: Sequence[str] = RE
     return buf.getvalue()
 
 
-def geometry_columns(wkbs: Sequence[bytes | None]) -> list[dict[str, Any]]:
-    """WKT, X and Y (the centroid, ≤ 7 decimals) of each geometry; empty where there is none."""
+def geometry_columns(wkbs: Sequence[bytes | None]
+                     ) -> tuple[list[str | None], list[float | None], list[float | None]]:
+    """WKT, X and Y (the centroid, ≤ 7 decimals) of each geometry; None where there is none."""
     geoms = geometries(wkbs)
-    out: list[dict[str, Any]] = [{WKT_FIELD: None, X_FIELD: None, Y_FIELD: None}
-                                 for _ in range(len(geoms))]
+    n = len(geoms)
+    wkts: list[str | None] = [None] * n
+    xs: list[float | None] = [None] * n
+    ys: list[float | None] = [None] * n
     present = np.array([g is not None for g in geoms], dtype=bool)
     if present.any():
         located = geoms[present]
         texts = shapely.to_wkt(located, rounding_precision=MAX_DECIMALS, trim=True)
         centres = np.round(shapely.get_coordinates(shapely.centroid(located)), MAX_DECIMALS)
-        for i, text, (x, y) in zip(np.flatnonzero(present), texts, centres, strict=True):
-            out[i] = {WKT_FIELD: str(text), X_FIELD: float(x), Y_FIELD: float(y)}
-    return out
+        for i, text, (x, y) in zip(np.flatnonzero(present), texts.tolist(), centres.tolist(),
+                                   strict=True):
+            wkts[i], xs[i], ys[i] = text, x, y
+    return wkts, xs, ys
 
 
 def wkt_texts(wkbs: Sequence[bytes | None]) -> list[str | None]:
-    return [row[WKT_FIELD] for row in geometry_columns(wkbs)]
+    return geometry_columns(wkbs)[0]
 
 
 def to_csv(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None]) -> bytes:
     """CSV, UTF-8 with BOM (Excel shows Vietnamese correctly), every record field, then the
     geometry as WKT and the centroid as X/Y (WGS 84)."""
     names = [f.name for f in record_fields(records)]
-    rows = [{**r, **g} for r, g in zip(records, geometry_columns(wkbs), strict=True)]
+    rows = [{**r, WKT_FIELD: w, X_FIELD: x, Y_FIELD: y}
+            for r, w, x, y in zip(records, *geometry_columns(wkbs), strict=True)]
     return records_to_csv(rows, (*names, *GEOMETRY_COLUMNS), bom=True).encode("utf-8")
 
 
@@ -111,11 +116,10 @@ def to_xlsx(records: Sequence[dict[str, Any]], wkbs: Sequence[bytes | None],
             return c
         return value
 
-    for r, g in zip(records, geometry_columns(wkbs), strict=True):
-        wkt = g[WKT_FIELD]
+    for r, wkt, x, y in zip(records, *geometry_columns(wkbs), strict=True):
         if wkt is not None and len(wkt) > XLSX_MAX_CELL:
             wkt = None  # Excel cuts longer cells; the GeoPackage/CSV exports carry it
-        ws.append([cell(r[f.name]) for f in fields] + [wkt, g[X_FIELD], g[Y_FIELD]])
+        ws.append([cell(r[f.name]) for f in fields] + [wkt, x, y])
     meta = wb.create_sheet(INFO_SHEET)
     meta.append(["Thông tin / information", ""])
     for _key, label, value in (info.items() if info else ()):
