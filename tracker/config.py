@@ -13,6 +13,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = REPO_ROOT / "instance"
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+DEFAULT_DATA_LICENCE = "CC BY 4.0"
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -245,6 +246,22 @@ class Settings:
             "env": "TRACKER_MAX_VERTICES",
             "parse": _positive_int,
             "help": "Most coordinates one project geometry may have, whoever writes it.",
+        },
+    )
+    data_licence: str = field(
+        default=DEFAULT_DATA_LICENCE,
+        metadata={
+            "env": "TRACKER_DATA_LICENCE",
+            "help": "Licence every export file and the API's features are published under "
+            "(written into each file's metadata).",
+        },
+    )
+    data_contact: str = field(
+        default="",
+        metadata={
+            "env": "TRACKER_DATA_CONTACT",
+            "help": "Who to ask about the data (e.g. an office's name and e-mail), written "
+            "into each export file's metadata; empty: not stated.",
         },
     )
 

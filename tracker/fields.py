@@ -74,6 +74,19 @@ FIELDS: tuple[Field, ...] = (
           "date-time"),
 )
 
+# Where the facts come from, and the project's page: they travel with every exported feature
+# (tracker.queries.provenance fills them on both record paths).
+PROVENANCE_FIELDS: tuple[Field, ...] = (
+    Field("source_keys", "string", "src_keys", "Mã các nguồn trích dẫn (phân cách bằng ;)",
+          "Keys of the sources cited (separated by ;)"),
+    Field("source_urls", "string", "src_urls",
+          "Địa chỉ web của các nguồn có địa chỉ (phân cách bằng ;)",
+          "Web addresses of the sources that have one (separated by ;)"),
+    Field("page_url", "string", "page_url", "Trang của dự án trong hệ thống theo dõi",
+          "The project's page in the tracker"),
+)
+FIELDS += PROVENANCE_FIELDS
+
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 SHP_NAMES = {f.name: f.shp for f in FIELDS}
 

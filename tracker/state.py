@@ -31,6 +31,9 @@ class TrackerState:
         engine = make_engine(settings.resolved_database_url)
         sessions = make_session_factory(engine, settings.region_bbox)
         checks.install(sessions, max_vertices=settings.max_vertices)
+        # every export reads the terms it states from the session (tracker.exports.data_terms)
+        sessions.kw["info"].update(data_licence=settings.data_licence,
+                                   data_contact=settings.data_contact)
         return cls(settings, engine, sessions)
 
     def today(self) -> date:

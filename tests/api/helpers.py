@@ -76,7 +76,9 @@ def same_value(expected: Any, got: Any, name: str = "") -> bool:
 def read_export(path: str, fmt: str) -> tuple[list[dict[str, Any]], list[Any], dict[str, Any]]:
     """An exported file read back with GDAL (pyogrio) as (rows by record field name,
     geometries, facts about the file). Shapefile names are mapped back through the
-    README's table; Shapefile text cut at 254 bytes is compared against the CSV alongside."""
+    README's table; Shapefile text cut at 254 bytes is compared against the CSV alongside.
+    The layers of a GeoPackage and the Shapefiles of a zip (one a geometry family) are read
+    one after the other."""
     import zipfile
 
     import pyogrio
@@ -91,7 +93,9 @@ def read_export(path: str, fmt: str) -> tuple[list[dict[str, Any]], list[Any], d
             facts["members"] = names
             facts["readme"] = zf.read("README.txt").decode("utf-8")
             facts["cpg"] = {n: zf.read(n).decode() for n in names if n.endswith(".cpg")}
-        back = {f.shp: f.name for f in FIELDS}
+        from tracker.formats.base import CLIP_FIELDS
+
+        back = {f.shp: f.name for f in (*FIELDS, *CLIP_FIELDS)}
         rows: list[dict[str, Any]] = []
         geoms: list[Any] = []
         facts["layers"] = {}
@@ -104,13 +108,23 @@ def read_export(path: str, fmt: str) -> tuple[list[dict[str, Any]], list[Any], d
                 geoms.append(row.pop("geometry", None))
                 rows.append({back[k]: v for k, v in row.items()})
         return rows, geoms, facts
+    if fmt == "gpkg":  # a layer per geometry family and a table of the unlocated
+        layers = [name for name, _type in pyogrio.list_layers(path) if name != "layer_styles"]
+        facts["layers"] = {name: pyogrio.read_info(path, layer=name) for name in layers}
+        facts["info"] = next(iter(facts["layers"].values()))
+        rows, geoms = [], []
+        wanted = [f.name for f in FIELDS]
+        for name in layers:
+            for row in pyogrio.read_dataframe(path, layer=name).to_dict("records"):
+                geoms.append(row.pop("geometry", None))
+                rows.append({k: row.get(k) for k in wanted} | {"_layer": name, "_extra": {
+                    k: v for k, v in row.items() if k not in wanted}})
+        return rows, geoms, facts
     options: dict[str, Any] = {}
     if fmt == "geojson":
         options["DATE_AS_STRING"] = "YES"  # keep ISO text as text
     if fmt == "xlsx":
         options.update(layer="du_an", HEADERS="FORCE")
-    if fmt == "gpkg":
-        options["layer"] = "du_an"  # beside it: QGIS's layer_styles table
     info = pyogrio.read_info(path, **{k: v for k, v in options.items()})
     facts["info"] = info
     df = pyogrio.read_dataframe(path, **options)

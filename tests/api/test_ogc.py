@@ -12,6 +12,7 @@ import shapely
 
 from tests.api.helpers import live_server, same_geometry, same_value
 from tests.conftest import TODAY
+from tracker.exports import site_urls
 from tracker.queries.figures import projects_extent
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record
@@ -20,6 +21,7 @@ from tracker.queries.select import select_projects
 DAY = date.fromisoformat(TODAY)
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 ITEMS = "/ogc/collections/projects/items"
+SITE = "http://localhost"  # the test client's host
 
 
 @pytest.fixture
@@ -58,7 +60,8 @@ def test_conformance(client):
 def test_collections_with_extent_from_the_data(ogc, seeded_app):
     doc = ogc.get("/ogc/collections").get_json()
     by_id = {c["id"]: c for c in doc["collections"]}
-    assert set(by_id) == {"projects", "boundaries"}
+    assert set(by_id) == {"projects", "projects-lines", "projects-points", "projects-areas",
+                          "boundaries"}
     projects = ogc.get("/ogc/collections/projects").get_json()
     assert projects == {**by_id["projects"], "links": projects["links"]}
     with seeded_app.extensions["tracker"].sessions() as s:
@@ -111,10 +114,12 @@ def test_items_are_geojson_with_counts_and_paging(ogc, seeded_app):
 
 def test_items_features_carry_the_record(ogc, seeded_app):
     with seeded_app.extensions["tracker"].sessions() as s:
-        records = {p.code: project_record(p, DAY) for p in select_projects(s, ProjectFilter())}
+        records = {r["code"]: r for r in site_urls(
+            [project_record(p, DAY) for p in select_projects(s, ProjectFilter())], SITE)}
     doc = ogc.get(f"{ITEMS}?limit=100").get_json()
     for f in doc["features"]:
         assert f["properties"] == records[f["id"]]
+        assert f["properties"]["page_url"] == f"{SITE}/projects/{f['id']}"
 
 
 ITEM_FILTERS = [
@@ -249,26 +254,125 @@ def gdal_dates_as_text():
     pyogrio.set_gdal_config_options({"OGR_GEOJSON_DATE_AS_STRING": None})
 
 
-@pytest.mark.parametrize("page_size", [3, None])
-def test_gdal_oapif_reads_every_feature(seeded_app, db_url, tmp_path, gdal_dates_as_text,
-                                        page_size):
-    with seeded_app.extensions["tracker"].sessions() as s:
+FAMILY_TYPES = {"projects-lines": ("LineString", "MultiLineString"),
+                "projects-points": ("Point", "MultiPoint"),
+                "projects-areas": ("Polygon", "MultiPolygon")}
+
+
+@pytest.fixture
+def families_app(seeded_app):
+    """The seed (lines and the Vàm Xáng bridge) plus an area, a multi-line and a project
+    not located yet: every collection has features, and `projects` a null geometry."""
+    from shapely.geometry import MultiLineString, Polygon
+
+    from tests.factories import make_project
+    from tracker.services.base import transaction
+
+    with seeded_app.extensions["tracker"].sessions() as s, transaction(s):
+        s.add(make_project("test-area", kind="other", status="approved", geometry=Polygon(
+            [(105.70, 10.00), (105.70, 10.05), (105.75, 10.05), (105.75, 10.00)])))
+        s.add(make_project("test-multiline", kind="road", geometry=MultiLineString([
+            [(105.50, 9.80), (105.55, 9.85)], [(105.56, 9.86), (105.60, 9.90)]])))
+        s.add(make_project("test-unlocated", kind="road", geometry=None))
+    return seeded_app
+
+
+def expected_collections(app, base: str) -> dict[str, list[tuple[dict, object]]]:
+    """(record with page_url on `base`, geometry) of each project collection, by code."""
+    with app.extensions["tracker"].sessions() as s:
         projects = select_projects(s, ProjectFilter())
-        records = [project_record(p, DAY) for p in projects]
-        geoms = [p.geometry for p in projects]
+        records = site_urls([project_record(p, DAY) for p in projects], base)
+        pairs = list(zip(records, [p.geometry for p in projects], strict=True))
+    out = {"projects": pairs}
+    for cid, types in FAMILY_TYPES.items():
+        out[cid] = [(r, g) for r, g in pairs if g is not None and g.geom_type in types]
+    return out
+
+
+def test_family_collections_hold_one_geometry_type_and_add_up(ogc, families_app):
+    every = expected_collections(families_app, SITE)
+    assert all(every[cid] for cid in FAMILY_TYPES)
+    unlocated = [r["code"] for r, g in every["projects"] if g is None]
+    assert unlocated == ["test-unlocated"]
+    got: dict[str, list[str]] = {}
+    for cid, types in FAMILY_TYPES.items():
+        doc = ogc.get(f"/ogc/collections/{cid}/items?limit=100").get_json()
+        assert {f["geometry"]["type"] for f in doc["features"]} <= set(types)
+        assert doc["numberMatched"] == len(doc["features"])
+        got[cid] = [f["id"] for f in doc["features"]]
+        assert got[cid] == [r["code"] for r, _g in every[cid]]
+        schema = ogc.get(f"/ogc/collections/{cid}/schema").get_json(force=True)
+        geometry = schema["properties"]["geometry"]
+        assert geometry["x-ogc-role"] == "primary-geometry"
+        assert geometry["format"].startswith(f"geometry-{types[0].lower()}")
+        collection = ogc.get(f"/ogc/collections/{cid}").get_json()
+        assert types[0] in collection["description"]
+        bounds = shapely.total_bounds([g for _r, g in every[cid]])
+        assert collection["extent"]["spatial"]["bbox"][0] == pytest.approx(list(bounds))
+    assert sorted(sum(got.values(), []) + unlocated) == sorted(
+        r["code"] for r, _g in every["projects"])  # every project, exactly once
+    # a project is found in its own family only
+    assert ogc.get("/ogc/collections/projects-points/items/vam-xang-bridge").status_code == 200
+    assert ogc.get("/ogc/collections/projects-lines/items/vam-xang-bridge").status_code == 404
+    lines = ogc.get("/ogc/collections/projects-lines/items?kind=bridge").get_json()
+    assert lines["numberMatched"] == 0  # filters combine with the family
+
+
+@pytest.mark.parametrize("page_size", [3, None])
+def test_gdal_oapif_reads_every_feature_of_every_collection(families_app, db_url, tmp_path,
+                                                            gdal_dates_as_text, page_size):
     with live_server(db_url, TODAY, str(tmp_path)) as base:
+        expected = expected_collections(families_app, base)
         url = f"OAPIF:{base}/ogc"
         layers = dict(pyogrio.list_layers(url))
-        assert set(layers) == {"projects", "boundaries"}
+        assert set(layers) == {*expected, "boundaries"}
         options = {"PAGE_SIZE": page_size} if page_size else {}
-        info = pyogrio.read_info(url, layer="projects")
-        assert info["features"] == len(records)
-        df = pyogrio.read_dataframe(url, layer="projects", **options)
+        frames = {}
+        for cid, pairs in expected.items():
+            info = pyogrio.read_info(url, layer=cid)
+            assert info["features"] == len(pairs), cid
+            frames[cid] = pyogrio.read_dataframe(url, layer=cid, **options)
         boundaries = pyogrio.read_dataframe(url, layer="boundaries")
-    assert list(df["code"]) == [r["code"] for r in records]
-    for row, record, geom in zip(df.to_dict("records"), records, geoms, strict=True):
-        assert row["id"] == record["code"]
-        for name, value in record.items():
-            assert same_value(value, row[name], name), (record["code"], name, row[name])
-        assert same_geometry(row["geometry"], geom), record["code"]
+    for cid, pairs in expected.items():
+        df = frames[cid]
+        assert list(df["code"]) == [r["code"] for r, _g in pairs], cid
+        for row, (record, geom) in zip(df.to_dict("records"), pairs, strict=True):
+            assert row["id"] == record["code"]
+            for name, value in record.items():
+                assert same_value(value, row[name], name), (cid, record["code"], name)
+            if geom is None:
+                assert row["geometry"] is None
+            else:
+                assert same_geometry(row["geometry"], geom), (cid, record["code"])
+        if cid in FAMILY_TYPES:
+            assert {g.geom_type for g in df.geometry} <= set(FAMILY_TYPES[cid]), cid
     assert len(boundaries) >= 2 and "Tỉnh Hậu Giang" in set(boundaries["name_vi"])
+
+
+def test_owslib_reads_every_feature_of_every_collection(families_app, db_url, tmp_path):
+    """OWSLib's OGC API - Features client, paging with limit/offset as the next links do."""
+    from owslib.ogcapi.features import Features
+
+    with live_server(db_url, TODAY, str(tmp_path)) as base:
+        expected = expected_collections(families_app, base)
+        api = Features(f"{base}/ogc")
+        assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in \
+            api.conformance()["conformsTo"]
+        ids = [c["id"] for c in api.collections()["collections"]]
+        assert ids == ["projects", *FAMILY_TYPES, "boundaries"]
+        got: dict[str, list[dict]] = {}
+        for cid in expected:
+            got[cid], offset = [], 0
+            while True:
+                page = api.collection_items(cid, limit=4, offset=offset)
+                got[cid] += page["features"]
+                offset += page["numberReturned"]
+                if offset >= page["numberMatched"] or not page["features"]:
+                    break
+            assert api.collection(cid)["id"] == cid
+    for cid, pairs in expected.items():
+        assert [f["id"] for f in got[cid]] == [r["code"] for r, _g in pairs], cid
+        for feature, (record, geom) in zip(got[cid], pairs, strict=True):
+            assert feature["properties"] == record
+            if geom is not None:
+                assert same_geometry(shapely.geometry.shape(feature["geometry"]), geom)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import TODAY
 from tracker import vocab
+from tracker.exports import site_urls
 from tracker.queries.figures import summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record
@@ -26,8 +27,11 @@ def api(seeded_app):
 
 
 def orm_records(app, **args):
+    """The ORM path's records, with page_url on the test client's site as the API gives it."""
     with app.extensions["tracker"].sessions() as s:
-        return [project_record(p, DAY) for p in select_projects(s, ProjectFilter.from_args(args))]
+        return site_urls([project_record(p, DAY)
+                          for p in select_projects(s, ProjectFilter.from_args(args))],
+                         "http://localhost")
 
 
 # --------------------------------------------------------------------------- listing
@@ -137,7 +141,9 @@ def test_project_detail(api, seeded_app):
         from tracker.queries.select import get_project
 
         p = get_project(s, "ql61c-phase2")
-        assert {k: doc[k] for k in project_record(p, DAY)} == project_record(p, DAY)
+        record = site_urls([project_record(p, DAY)], "http://localhost")[0]
+        assert {k: doc[k] for k in record} == record
+        assert record["page_url"] == "http://localhost/projects/ql61c-phase2"
         assert doc["description_vi"] == p.description_vi
         assert doc["geometry"]["type"] == p.geometry.geom_type
         assert len(doc["funding"]) == len(p.funding_lines)
@@ -318,7 +324,7 @@ def test_openapi_parameters_are_what_the_endpoints_accept(api):
     samples = {"status": "completed", "kind": "road", "province": "can-tho", "owner": "x",
                "q": "x", "bbox": "105,9,106,11", "updated_since": "2020-01-01",
                "limit": "5", "offset": "0", "crs": None, "lang": "en", "f": "json",
-               "datetime": "2020-01-01/..", "bbox-crs": None}
+               "datetime": "2020-01-01/..", "bbox-crs": None, "clip": "hau-giang"}
     for path, item in doc["paths"].items():
         if "{" in path:
             continue

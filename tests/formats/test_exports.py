@@ -16,7 +16,7 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 from tests.api.helpers import read_export, same_geometry, same_value
 from tests.conftest import TODAY
 from tests.factories import make_project
-from tracker import geo
+from tracker import exports, geo
 from tracker.fields import DBF_MAX_BYTES, FIELDS
 from tracker.formats.base import CRS_FORMATS, FORMATS, MEDIA_TYPES, export_filename
 from tracker.formats.tables import to_xlsx
@@ -46,12 +46,17 @@ def mixed_app(seeded_app):
     return seeded_app
 
 
-def table(app, query: str):
-    """The selection as the table shows it (ORM path): records and geometries by code."""
+SITE = "http://localhost"  # the test client's host: page_url is an address on it
+
+
+def table(app, query: str, base_url: str = SITE):
+    """The selection as the table shows it (ORM path): records and geometries by code, with
+    page_url on the site the file was served from (none for the command line)."""
     args = dict(pair.split("=") for pair in query.split("&") if pair)
     with app.extensions["tracker"].sessions() as s:
         projects = select_projects(s, ProjectFilter.from_args(args))
-        return [project_record(p, DAY) for p in projects], [p.geometry for p in projects]
+        records = exports.site_urls([project_record(p, DAY) for p in projects], base_url)
+        return records, [p.geometry for p in projects]
 
 
 def fetch(app, tmp_path, fmt, query=""):
@@ -63,7 +68,7 @@ def fetch(app, tmp_path, fmt, query=""):
 
 
 def assert_same_table(rows, geoms, records, expected_geoms, fmt, facts=None):
-    if fmt == "shp.zip":  # one layer a geometry family, each in code order
+    if fmt in ("shp.zip", "gpkg"):  # one layer a geometry family, each in code order
         pairs = sorted(zip(rows, geoms, strict=True), key=lambda pair: pair[0]["code"])
         rows, geoms = [p[0] for p in pairs], [p[1] for p in pairs]
     assert [r["code"] for r in rows] == [r["code"] for r in records]  # row for row, in order
@@ -86,7 +91,8 @@ def assert_same_table(rows, geoms, records, expected_geoms, fmt, facts=None):
             assert geom is None or geom.is_empty
         else:
             assert geom is not None, record["code"]
-            if fmt != "shp.zip":  # a Shapefile stores every line as a multi-line
+            if fmt not in ("shp.zip", "gpkg"):  # a Shapefile's lines are multi-lines, and
+                # a GeoPackage layer holding a multi-line promotes its lines to multi-lines
                 assert geom.geom_type == expected.geom_type, (fmt, record["code"])
             assert same_geometry(geom, expected), (fmt, record["code"])
 
@@ -178,8 +184,8 @@ def test_reprojection_to_vn2000_declares_the_crs(mixed_app, tmp_path, fmt):
     path = tmp_path / f"x.{fmt}"
     path.write_bytes(r.data)
     rows, geoms, facts = read_export(str(path), fmt)
-    infos = [facts["info"]] if fmt == "gpkg" else [
-        i for n, i in facts["layers"].items() if n.endswith(".shp")]
+    infos = [i for n, i in facts["layers"].items() if not n.endswith(".dbf")
+             and n != "du_an_khong_vi_tri"]
     assert infos and all(i["crs"] == "EPSG:3405" for i in infos)
     by_code = {row["code"]: g for row, g in zip(rows, geoms, strict=True)}
     for record, geom in zip(records, expected, strict=True):
@@ -215,7 +221,7 @@ def test_csv_has_bom_and_wkt(seeded_app):
     assert r.data.startswith(b"\xef\xbb\xbf")
     text = r.data.decode("utf-8-sig")
     header = text.splitlines()[0].split(",")
-    assert header[-1] == "WKT" and header[:-1] == [f.name for f in FIELDS]
+    assert header[-3:] == ["WKT", "X", "Y"] and header[:-3] == [f.name for f in FIELDS]
     assert "Cầu Vàm Xáng" in text
 
 
@@ -232,7 +238,8 @@ def test_xlsx_stores_text_as_text_never_a_formula():
     assert row["name_vi"].data_type == "s" and row["name_vi"].value == "=HYPERLINK(\"a\")"
     assert row["owner"].value == "BanQLDA"  # control characters Excel refuses are dropped
     assert row["WKT"].value == "LINESTRING (105 9, 106 10)"
-    assert "thong_tin" in wb.sheetnames
+    assert (row["X"].value, row["Y"].value) == (105.5, 9.5)  # the centroid
+    assert "Thông tin" in wb.sheetnames
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -241,7 +248,7 @@ def test_cli_exports_every_format(mixed_app, tmp_path, fmt):
     result = mixed_app.test_cli_runner().invoke(
         args=["export", "--format", fmt, "--kind", "road", "--output", str(out)])
     assert result.exit_code == 0, result.output
-    records, expected = table(mixed_app, "kind=road")
+    records, expected = table(mixed_app, "kind=road", base_url="")  # no site: the path
     rows, geoms, facts = read_export(str(out), fmt)
     if fmt == "shp.zip":
         facts["csv_rows"] = _csv_rows(str(out))
@@ -255,7 +262,7 @@ def test_cli_export_crs(seeded_app, tmp_path):
     assert ok.exit_code == 0, ok.output
     import pyogrio
 
-    assert pyogrio.read_info(out, layer="du_an")["crs"] == "EPSG:3405"
+    assert pyogrio.read_info(out, layer="du_an_tuyen")["crs"] == "EPSG:3405"
     bad = runner.invoke(args=["export", "--format", "kml", "--crs", "EPSG:3405",
                               "-o", str(tmp_path / "x.kml")])
     assert bad.exit_code == 2 and "crs" in bad.output

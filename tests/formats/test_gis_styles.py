@@ -87,15 +87,24 @@ def features(path: str, layer: str | None = None) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- GeoPackage
+LAYERS = {"du_an_tuyen": "line", "du_an_diem": "point", "du_an_vung": "polygon"}
+
+
 def gdal_warnings(path: str) -> list[str]:
-    """What GDAL warns about while listing, describing and reading the projects layer
-    (pyogrio raises GDAL's warnings as Python warnings)."""
+    """What GDAL warns about while listing, describing and reading every layer (pyogrio
+    raises GDAL's warnings as Python warnings)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pyogrio.list_layers(path)
-        pyogrio.read_info(path, layer="du_an")
-        pyogrio.read_dataframe(path, layer="du_an")
+        for name, _type in pyogrio.list_layers(path):
+            pyogrio.read_info(path, layer=name)
+            pyogrio.read_dataframe(path, layer=name)
     return [str(w.message) for w in caught]
+
+
+def styles_by_layer(path: str) -> dict[str, sqlite3.Row]:
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return {r["f_table_name"]: r for r in db.execute("SELECT * FROM layer_styles")}
 
 
 def test_geopackage_is_version_1_2_and_opens_without_a_warning(styled_app, tmp_path):
@@ -104,7 +113,8 @@ def test_geopackage_is_version_1_2_and_opens_without_a_warning(styled_app, tmp_p
         assert db.execute("PRAGMA application_id").fetchone()[0] == GPKG_APPLICATION_ID
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
     assert gdal_warnings(path) == []
-    assert [str(name) for name in pyogrio.list_layers(path)[:, 0]] == ["du_an", "layer_styles"]
+    assert [str(name) for name in pyogrio.list_layers(path)[:, 0]] == [
+        *LAYERS, "layer_styles"]
     # the check can fail: a version this GDAL does not know is warned about, as GDAL 3.6
     # and QGIS 3.22 warn about 1.4
     newer = tmp_path / "newer.gpkg"
@@ -125,51 +135,56 @@ def test_geopackage_layer_styles_is_the_table_qgis_reads(styled_app, tmp_path):
         contents = db.execute("SELECT data_type FROM gpkg_contents "
                               "WHERE table_name = 'layer_styles'").fetchone()
         assert contents["data_type"] == "attributes"  # core in 1.2: no extension needed
-        geometry_column = db.execute("SELECT column_name FROM gpkg_geometry_columns "
-                                     "WHERE table_name = 'du_an'").fetchone()[0]
-        rows = db.execute("SELECT * FROM layer_styles").fetchall()
-    assert len(rows) == 1
-    row = rows[0]
-    # QGIS looks the default up by schema '', table name and geometry column
-    assert (row["f_table_schema"], row["f_table_name"], row["f_geometry_column"]) == (
-        "", "du_an", geometry_column)
-    assert row["useAsDefault"] == 1 and row["styleName"] == qgis_style.STYLE_NAME
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["update_time"])
-    etree.fromstring(row["styleSLD"].encode())
-    assert qml_leaves(row["styleQML"])
+        geometry_columns = dict(db.execute("SELECT table_name, column_name "
+                                           "FROM gpkg_geometry_columns").fetchall())
+    rows = styles_by_layer(path)
+    assert set(rows) == set(LAYERS) == set(geometry_columns)  # one default style a layer
+    for layer, row in rows.items():
+        # QGIS looks the default up by schema '', table name and geometry column
+        assert (row["f_table_schema"], row["f_geometry_column"]) == (
+            "", geometry_columns[layer])
+        assert row["useAsDefault"] == 1 and row["styleName"] == qgis_style.STYLE_NAME
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row["update_time"])
+        etree.fromstring(row["styleSLD"].encode())
+        assert {leaf["family"] for leaf in qml_leaves(row["styleQML"])} == {LAYERS[layer]}
     # GDAL reads the table too, with its boolean typed
     styles = pyogrio.read_dataframe(path, layer="layer_styles")
-    assert bool(styles.loc[0, "useAsDefault"]) is True
+    assert styles["useAsDefault"].map(bool).tolist() == [True] * len(LAYERS)
 
 
 def test_every_feature_matches_exactly_one_qml_rule_in_its_colour(styled_app, tmp_path):
     path = download(styled_app, tmp_path, "gpkg")
-    with sqlite3.connect(path) as db:
-        qml = db.execute("SELECT styleQML FROM layer_styles").fetchone()[0]
-        leaves = qml_leaves(qml)
-        matched = {i: {code for (code,) in db.execute(
-            f"SELECT code FROM du_an WHERE {leaf['filter']}")}  # QGIS expressions are SQL here
-            for i, leaf in enumerate(leaves)}
-    rows = features(path, "du_an")
-    assert {r["family"] for r in rows} == {"point", "line", "polygon"}
-    for row in rows:
-        hits = [leaves[i] for i, codes in matched.items()
-                if row["code"] in codes and leaves[i]["family"] == row["family"]]
-        assert len(hits) == 1, (row["code"], [h["label"] for h in hits])
-        look = symbology.look(row["status"], row["kind"], row["geometry_accuracy"])
-        top = hits[0]["layers"][-1]
-        colour = vocab.STATUS_BY_CODE[row["status"]].colour
-        if row["family"] == "point":
-            assert top["color"] == rgba(colour, look.opacity) and top["size_unit"] == "Pixel"
-        elif row["family"] == "line":
-            assert top["line_color"] == rgba(colour, look.opacity)
-            assert top["line_width"] == str(look.weight)
-        else:
-            assert top["color"] == rgba(colour, look.fill_opacity)
-    waterway = next(leaf for leaf in leaves if leaf["label"].startswith("Đường thủy"))
-    band, dashes = waterway["layers"]
-    assert band["line_color"].startswith("58,141,222,")  # the map's water blue under the dashes
-    assert dashes["customdash"] == "10;8" and dashes["use_custom_dash"] == "1"
+    seen = set()
+    for layer, style in styles_by_layer(path).items():
+        leaves = qml_leaves(style["styleQML"])
+        with sqlite3.connect(path) as db:
+            matched = {i: {code for (code,) in db.execute(
+                f"SELECT code FROM {layer} WHERE {leaf['filter']}")}  # QGIS expressions: SQL
+                for i, leaf in enumerate(leaves)}
+        rows = features(path, layer)
+        assert {r["family"] for r in rows} == {LAYERS[layer]}  # one family a layer
+        for row in rows:
+            hits = [leaves[i] for i, codes in matched.items()
+                    if row["code"] in codes and leaves[i]["family"] == row["family"]]
+            assert len(hits) == 1, (row["code"], [h["label"] for h in hits])
+            look = symbology.look(row["status"], row["kind"], row["geometry_accuracy"])
+            top = hits[0]["layers"][-1]
+            colour = vocab.STATUS_BY_CODE[row["status"]].colour
+            if row["family"] == "point":
+                assert top["color"] == rgba(colour, look.opacity)
+                assert top["size_unit"] == "Pixel"
+            elif row["family"] == "line":
+                assert top["line_color"] == rgba(colour, look.opacity)
+                assert top["line_width"] == str(look.weight)
+            else:
+                assert top["color"] == rgba(colour, look.fill_opacity)
+            seen.add(row["family"])
+        if layer == "du_an_tuyen":
+            waterway = next(leaf for leaf in leaves if leaf["label"].startswith("Đường thủy"))
+            band, dashes = waterway["layers"]
+            assert band["line_color"].startswith("58,141,222,")  # the water blue under dashes
+            assert dashes["customdash"] == "10;8" and dashes["use_custom_dash"] == "1"
+    assert seen == {"point", "line", "polygon"}
 
 
 # ----------------------------------------------------------------------------------- SLD
@@ -227,9 +242,8 @@ def check_sld(sld: str, layer: str, rows: list[dict[str, Any]], families: set[st
 
 def test_geopackage_sld_filters_every_status_and_draws_each_feature(styled_app, tmp_path):
     path = download(styled_app, tmp_path, "gpkg")
-    with sqlite3.connect(path) as db:
-        sld = db.execute("SELECT styleSLD FROM layer_styles").fetchone()[0]
-    check_sld(sld, "du_an", features(path, "du_an"), {"point", "line", "polygon"})
+    for layer, style in styles_by_layer(path).items():
+        check_sld(style["styleSLD"], layer, features(path, layer), {LAYERS[layer]})
 
 
 def test_a_single_family_selection_gets_a_style_of_that_family(styled_app, tmp_path):

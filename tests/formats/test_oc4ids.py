@@ -68,10 +68,14 @@ def test_projects_are_mapped_from_our_fields(package, seeded_app):
             assert bool(geometry) == (p.geometry is not None)
             if geometry:
                 assert geometry[0]["geometry"]["type"] == p.geometry.geom_type
-            gazetteer = [loc["gazetteer"] for loc in out.get("locations", [])
-                         if "gazetteer" in loc]
-            assert gazetteer[0]["identifiers"] == [
-                vocab.PROVINCE_BY_CODE[c].iso_3166_2 for c in p.province_codes]
+            provinces = [loc for loc in out.get("locations", [])
+                         if loc["id"].startswith("province-")]
+            assert [loc["id"] for loc in provinces] == [f"province-{c}" for c in p.province_codes]
+            for loc, code in zip(provinces, p.province_codes, strict=True):
+                prov = vocab.PROVINCE_BY_CODE[code]
+                assert loc["address"] == {"region": prov.vi, "countryName": "Việt Nam"}
+                assert prov.iso_3166_2 in loc["description"]
+                assert loc["gazetteer"] == {"scheme": "ISO2", "identifiers": ["VN"]}
             for kind, sector in (("waterway", "transport.water"), ("road", "transport.road")):
                 if p.kind == kind:
                     assert out["sector"] == ["transport", sector]
@@ -91,7 +95,10 @@ def test_projects_are_mapped_from_our_fields(package, seeded_app):
 
 def test_ql61c_phase2_budget_breakdown(package):
     p = next(x for x in package["projects"] if x["id"] == "ql61c-phase2")
-    lines = p["budget"]["budgetBreakdown"]
+    assert "budgetBreakdown" not in p["budget"]  # renamed in 0.9.4
+    [group] = p["budget"]["budgetBreakdowns"]
+    assert group["id"] == "funding"
+    lines = group["budgetBreakdown"]
     oda = [x for x in lines if x["description"].startswith("Vốn ODA")]
     assert oda and oda[0]["amount"] == {"amount": 3556690000000, "currency": "VND"}
     assert any("amount" not in x for x in lines)  # an amount the sources do not state

@@ -244,7 +244,7 @@ def test_csv_and_geojson_twins_follow_the_table(seeded_app, client):
         assert gj.mimetype == "application/geo+json"
         assert [f["id"] for f in orjson.loads(gj.data)["features"]] == table, args
     header = client.get("/projects.csv").data.decode("utf-8").lstrip("\ufeff").splitlines()[0]
-    assert header.split(",") == [*RECORD_FIELDS, "WKT"]
+    assert header.split(",") == [*RECORD_FIELDS, "WKT", "X", "Y"]
 
 
 def test_pages_link_to_exports_of_the_same_selection(seeded_app, client):
@@ -395,8 +395,9 @@ def check_local_assets(client, url):
         with client.get(src) as asset:
             assert asset.status_code == 200, src
     if not url.startswith("/projects/"):  # (a project page links to its web sources)
-        # the only remote URLs are the basemap's tiles and its attribution link
-        remote = set(re.findall(r"https?://[^\s\"'<>\\]+", html))
+        # the only remote URLs are the basemap's tiles and its attribution link (the OGC
+        # API address for QGIS is the app's own, on its host)
+        remote = set(re.findall(r"https?://[^\s\"'<>\\]+", html)) - {"http://localhost/ogc"}
         assert remote <= {"https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                           "https://www.openstreetmap.org/copyright"}
 
@@ -415,7 +416,7 @@ def test_configured_tile_server_is_offered_first(seeded_app, tmp_path):
         html = page + client.get(frame).get_data(as_text=True)  # the map's frame, as a file
     finally:
         app.extensions["tracker"].engine.dispose()
-    remote = set(re.findall(r"https?://[^\s\"'<>\\]+", html))
+    remote = set(re.findall(r"https?://[^\s\"'<>\\]+", html)) - {"http://localhost/ogc"}
     assert remote == {"http://tiles.intranet.local/{z}/{x}/{y}.png"}
     layer = re.search(r"var (tile_layer_\w+) = L.tileLayer\(\s*\"http://tiles.intranet", html)
     assert layer and f"{layer.group(1)}.addTo(" in html  # shown by default

@@ -1,14 +1,16 @@
 """OGC API – Features, Part 1: Core (/ogc), without Flask: (session, Request) -> Reply.
 
-Conformance: core, GeoJSON, HTML, OpenAPI 3.0. Two collections: `projects` (the register,
-on the fast read path with its feature cache) and `boundaries` (the programme-era province
-outlines, for context). QGIS and GDAL add a layer from the landing page URL; GDAL's OAPIF
-driver follows the `next` links and types the fields from the collection's JSON Schema
-(rel=describedby).
+Conformance: core, GeoJSON, HTML, OpenAPI 3.0. Collections: `projects` (the register, on the
+fast read path with its feature cache), the same by geometry family (`projects-lines`,
+`projects-points`, `projects-areas`: one geometry type each, which QGIS needs to draw every
+feature) and `boundaries` (the programme-era province outlines, for context). QGIS and GDAL
+add a layer from the landing page URL; GDAL's OAPIF driver follows the `next` links and types
+the fields from the collection's JSON Schema (rel=describedby).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -32,7 +34,16 @@ from tracker.api.http import (
     last_modified_for,
     negotiate_format,
 )
-from tracker.api.ogc_meta import COLLECTIONS, CONFORMANCE, CRS84, GREGORIAN, PREFIX
+from tracker.api.ogc_meta import (
+    COLLECTIONS,
+    CONFORMANCE,
+    CRS84,
+    FAMILY_COLLECTIONS,
+    GEOMETRY_FORMATS,
+    GREGORIAN,
+    PREFIX,
+    PROJECT_COLLECTIONS,
+)
 from tracker.errors import NotFound
 from tracker.fields import FIELDS
 from tracker.formats.base import FORMATS, MEDIA_TYPES
@@ -145,8 +156,8 @@ def _boundary_extent(session: Session) -> tuple[Any, Any]:
 
 def _collection(session: Session, request: Request, cid: str, fmt: str) -> dict[str, Any]:
     meta = COLLECTIONS[cid]
-    if cid == "projects":
-        bbox, span = projects_extent(session)
+    if cid in PROJECT_COLLECTIONS:
+        bbox, span = projects_extent(session, project_filter(cid))
     else:
         bbox, span = _boundary_extent(session)
     extent: dict[str, Any] = {}
@@ -198,7 +209,7 @@ def collection(session: Session, request: Request, cid: str) -> Reply:
     fmt = negotiate(request)
     doc = _collection(session, request, cid, fmt)
     return reply(request, fmt, doc, "ogc/collection.html",
-                  selection_stats(session, ProjectFilter()).last_updated)
+                  selection_stats(session, project_filter(cid)).last_updated)
 
 
 def _property(f: Any) -> dict[str, Any]:
@@ -229,13 +240,20 @@ def schema(request: Request, cid: str) -> Reply:
     """GET /ogc/collections/<cid>/schema: JSON Schema of a feature (rel=describedby)."""
     check_collection(cid)
     check_known(request.args, ())
-    if cid == "projects":
+    family = FAMILY_COLLECTIONS.get(cid)
+    geometry_format = "geometry-any"
+    if cid in PROJECT_COLLECTIONS:
         props = {f.name: _property(f) for f in FIELDS}
-        geometry_types = ["Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
+        geometry_types = list(family.types) if family else [
+            "Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
+        if family:
+            geometry_format = GEOMETRY_FORMATS[family.key]
     else:
         props = {name: {"title": name, "type": kind, "description": f"{vi} / {en}"}
                  for name, kind, vi, en in BOUNDARY_FIELDS}
         geometry_types = ["Polygon", "MultiPolygon"]
+        geometry_format = GEOMETRY_FORMATS["polygon"]
+    null_note = "" if family or cid == "boundaries" else "; null when not located yet"
     doc = {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
         "$id": request.url(f"{PREFIX}/collections/{cid}/schema"),
@@ -246,8 +264,8 @@ def schema(request: Request, cid: str) -> Reply:
             "type": {"type": "string", "enum": ["Feature"]},
             "id": {"type": "string"},
             "geometry": {"title": "geometry", "description": f"WGS 84 ({', '.join(geometry_types)}"
-                         "; null when not located yet)", "x-ogc-role": "primary-geometry",
-                         "format": "geometry-any"},
+                         f"{null_note})", "x-ogc-role": "primary-geometry",
+                         "format": geometry_format},
             "properties": {"type": "object", "properties": props},
         },
     }
@@ -260,3 +278,8 @@ def schema(request: Request, cid: str) -> Reply:
 # --------------------------------------------------------------------------- boundaries
 
 
+def project_filter(cid: str, f: ProjectFilter | None = None) -> ProjectFilter:
+    """The filter of a project collection: `f` (every project) within its geometry family."""
+    f = f or ProjectFilter()
+    family = FAMILY_COLLECTIONS.get(cid)
+    return replace(f, geometry_types=family.types) if family else f

@@ -27,6 +27,7 @@ from tracker.api.ogc import (
     check_collection,
     link,
     negotiate,
+    project_filter,
     reply,
     self_and_alternate,
     text,
@@ -40,7 +41,14 @@ from tracker.api.ogc_meta import (
     PROPERTY_FILTERS,
 )
 from tracker.errors import BadParameter, NotFound
-from tracker.formats.geojson import collection_bytes, dumps, encode_features, geometry_geojson
+from tracker.exports import site_urls
+from tracker.formats.geojson import (
+    collection_bytes,
+    dumps,
+    encode_features,
+    geometry_geojson,
+    with_site,
+)
 from tracker.models import Boundary
 from tracker.params import (
     MAX_LIMIT,
@@ -49,6 +57,7 @@ from tracker.params import (
     parse_datetime,
     parse_limit,
     parse_offset,
+    shown,
     single,
     values,
 )
@@ -128,17 +137,17 @@ def items(session: Session, request: Request, cid: str,
     _check_crs(args)
     fmt = negotiate(request)
     limit, offset = _paging(args)
-    f = ProjectFilter.from_args(_items_args(request))
+    f = project_filter(cid, ProjectFilter.from_args(_items_args(request)))
     stats = selection_stats(session, f)
     query = f.to_args()
-    path = f"{PREFIX}/collections/projects/items"
-    etag = etag_for("items", fmt, html_version(request) if fmt == "html" else "",
+    path = f"{PREFIX}/collections/{cid}/items"
+    etag = etag_for("items", cid, fmt, html_version(request) if fmt == "html" else "",
                     request.base_url,
                     request.query_key(("lang", "f")), stats.fingerprint(), request.today)
     lm = last_modified_for(stats.last_updated, request.today)
     links = _paging_links(request, path, fmt, query, limit, offset, stats.count)
-    links.append(link(request, f"{PREFIX}/collections/projects", "collection", JSON,
-                       text(COLLECTIONS["projects"]["title"], request.lang)))
+    links.append(link(request, f"{PREFIX}/collections/{cid}", "collection", JSON,
+                       text(COLLECTIONS[cid]["title"], request.lang)))
 
     if fmt == "html":
         reply = cached(request, etag, lm, lambda: b"", HTML)
@@ -150,14 +159,14 @@ def items(session: Session, request: Request, cid: str,
                              "item_url": request.url(f"{path}/"),
                              "matched": stats.count, "returned": len(rs.records),
                              "offset": offset, "limit": limit, "links": links,
-                             "title": text(COLLECTIONS["projects"]["title"], request.lang),
+                             "title": text(COLLECTIONS[cid]["title"], request.lang),
                              "statuses": vocab.STATUS_BY_CODE,
                              "kinds": vocab.KIND_BY_CODE}
         return reply
 
     def build() -> bytes:
-        encoded = select_features(session, f, request.today, limit=limit,
-                                  offset=offset, cache=cache)
+        encoded = with_site(select_features(session, f, request.today, limit=limit,
+                                            offset=offset, cache=cache), request.base_url)
         return collection_bytes(encoded, {
             "numberMatched": stats.count, "numberReturned": len(encoded),
             "timeStamp": _timestamp(), "links": links})
@@ -173,21 +182,22 @@ def item(session: Session, request: Request, cid: str, fid: str) -> Reply:
     check_known(request.args, ("f", "crs"))
     _check_crs(request.args)
     fmt = negotiate(request)
-    rs = select_records(session, ProjectFilter(codes=(fid,)), request.today, geojson=True)
+    one = project_filter(cid, ProjectFilter(codes=(fid,)))
+    rs = select_records(session, one, request.today, geojson=True)
     if not rs.records:
-        raise NotFound(f"no project with code {fid!r}",
-                       detail=f"see {request.url(f'{PREFIX}/collections/projects/items')}")
-    path = f"{PREFIX}/collections/projects/items/{fid}"
-    feature = orjson.loads(encode_features(rs)[0])
+        raise NotFound(f"no project with code {shown(fid)} in {cid}",
+                       detail=f"see {request.url(f'{PREFIX}/collections/{cid}/items')}")
+    path = f"{PREFIX}/collections/{cid}/items/{fid}"
+    feature = orjson.loads(with_site(encode_features(rs), request.base_url)[0])
     feature["links"] = [*self_and_alternate(request, path, fmt, GEOJSON),
-                        link(request, f"{PREFIX}/collections/projects", "collection", JSON),
+                        link(request, f"{PREFIX}/collections/{cid}", "collection", JSON),
                         link(request, f"/api/v1/projects/{fid}", "describedby", JSON,
                               "Project detail (funding, sources, history)")]
-    stamp = selection_stats(session, ProjectFilter(codes=(fid,))).last_updated
+    stamp = selection_stats(session, one).last_updated
     answer = reply(request, fmt, feature, "ogc/item.html", stamp, json_type=GEOJSON)
     if answer.template:
-        answer.context.update(record=rs.records[0], statuses=vocab.STATUS_BY_CODE,
-                             kinds=vocab.KIND_BY_CODE)
+        answer.context.update(record=site_urls(rs.records, request.base_url)[0],
+                              statuses=vocab.STATUS_BY_CODE, kinds=vocab.KIND_BY_CODE)
     return answer
 
 

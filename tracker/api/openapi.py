@@ -13,9 +13,15 @@ from typing import Any
 
 from tracker import vocab
 from tracker.api.http import GEOJSON, JSON, JSON_SCHEMA, OPENAPI
-from tracker.api.ogc_meta import COLLECTIONS, CRS84, PROPERTY_FILTERS
-from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, ref, schemas
-from tracker.formats.base import CRS_FORMATS, FORMATS, MEDIA_TYPES
+from tracker.api.ogc_meta import (
+    COLLECTIONS,
+    CRS84,
+    FAMILY_COLLECTIONS,
+    PROJECT_COLLECTIONS,
+    PROPERTY_FILTERS,
+)
+from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, family_schema, ref, schemas
+from tracker.formats.base import CARD_PLACES, CRS_FORMATS, FORMATS, MEDIA_TYPES
 from tracker.params import (
     DEFAULT_LIMIT,
     MAX_INT,
@@ -84,6 +90,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                     "EPSG:32648; also 3405 or http://www.opengis.net/def/crs/EPSG/0/3405. "
                     "Only a 2D geographic or projected CRS; the file declares it. "
                     "Default WGS 84.", {"type": "string", "example": "EPSG:3405"}),
+    "clip": _q("clip", "Cut the selection to this province's outline (of those loaded in the "
+               "boundaries collection; any other code is a 400 naming clip): every geometry "
+               "keeps its part inside, projects outside it (or not located) are left out, and "
+               "each feature gains clipped_to (the code) and clipped_length_km (the length "
+               "inside, measured in UTM 48N; null for points and areas). length_km stays the "
+               "whole project's.", {"type": "string",
+                                    "enum": list(vocab.codes(vocab.PROVINCES))}),
     "lang": _q("lang", "Language of HTML pages and labels: vi (default) or en.",
                {"type": "string", "enum": ["vi", "en"]}),
     # OGC API – Features, Part 1 (names as in the standard's OpenAPI fragments)
@@ -116,23 +129,32 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 
 FILTERS = ("status", "kind", "province", "owner", "q", "bboxFilter", "updated_since")
 # Query parameters of the two collections' items (what tracker.api.ogc_items accepts).
+_PROJECT_ITEMS = [*PROPERTY_FILTERS, "bbox", "bbox-crs", "limit", "offset", "datetime", "crs",
+                  "f"]
 ITEMS_PARAMETERS = {
-    "projects": [*PROPERTY_FILTERS, "bbox", "bbox-crs", "limit", "offset", "datetime", "crs",
-                 "f"],
+    **{cid: _PROJECT_ITEMS for cid in PROJECT_COLLECTIONS},
     "boundaries": ["bbox", "bbox-crs", "limit", "offset", "datetime", "crs", "f"],
 }
-FEATURE_SCHEMAS = {"projects": ("ProjectFeaturePage", "ProjectFeature", "projectId"),
-                   "boundaries": ("BoundaryFeaturePage", "BoundaryFeature", "boundaryId")}
+FEATURE_SCHEMAS = {
+    "projects": ("ProjectFeaturePage", "ProjectFeature", "projectId"),
+    **{cid: (f"{family_schema(family)}Page", family_schema(family), "projectId")
+       for cid, family in FAMILY_COLLECTIONS.items()},
+    "boundaries": ("BoundaryFeaturePage", "BoundaryFeature", "boundaryId")}
 ERROR_TEXT = {400: "A parameter is invalid or unknown; `parameter` names it.",
               404: "Not found."}
 EXPORT_NOTES = {
     "geojson": "RFC 7946: WGS 84 lon/lat, ≤ 7 decimals, right-hand polygons, id = code.",
-    "gpkg": "One layer `du_an` with every attribute; carries its CRS.",
+    "gpkg": "GeoPackage 1.2: a layer per geometry family (du_an_tuyen lines, du_an_diem "
+            "points, du_an_vung areas; one declared type each, the web map's look as its "
+            "default QGIS style in layer_styles) and the attributes-only table "
+            "du_an_khong_vi_tri; carries its CRS.",
     "shp.zip": "Shapefiles by geometry family (.cpg UTF-8, .prj), README.txt with the "
                "≤ 10-character field names, and the CSV with the full text.",
     "kml": "WGS 84; every attribute in ExtendedData; the Vietnamese name as the label.",
-    "csv": "UTF-8 with BOM (Excel), geometry as WKT (WGS 84) in the last column.",
-    "xlsx": "Sheet du_an (geometry as WKT) and a sheet describing every field.",
+    "csv": "UTF-8 with BOM (Excel); after the record's fields the geometry as WKT and the "
+           "centroid as X/Y (WGS 84), so QGIS's delimited-text import draws every row.",
+    "xlsx": "Sheet du_an (geometry as WKT and X/Y) and a sheet \"Thông tin\" saying what the "
+            "file is and describing every field.",
 }
 TEXT_FORMATS = ("csv", "kml")
 
@@ -177,7 +199,7 @@ def _json_or_html(schema: str, json_type: str = JSON) -> dict[str, Any]:
 
 
 def _export_path(fmt: str) -> dict[str, Any]:
-    params = [*FILTERS, "exportLimit", "offset"] + (
+    params = [*FILTERS, "exportLimit", "offset", "clip"] + (
         ["exportCrs"] if fmt in CRS_FORMATS else [])
     media = MEDIA_TYPES[fmt].split(";")[0]
     if fmt == "geojson":
@@ -193,14 +215,16 @@ def _export_path(fmt: str) -> dict[str, Any]:
     return _op(f"Export the selection as {fmt}", "exports", params, {
         **_ok(f"{EXPORT_NOTES[fmt]} File name du-an-YYYY-MM-DD.{fmt}.",
               _content(media, schema), disposition),
-        **_errors(400)}, f"Every project of the selection unless limit.{crs_note}",
-        operation_id=f"export_{fmt.replace('.', '_')}")
+        **_errors(400)}, f"Every project of the selection unless limit.{crs_note} Each "
+        "feature carries source_keys, source_urls and page_url; the file's metadata (export "
+        "time, licence, contact, filter) is in "
+        f"{CARD_PLACES[fmt]}.", operation_id=f"export_{fmt.replace('.', '_')}")
 
 
 def _collection_paths(cid: str) -> dict[str, Any]:
     page, feature, id_param = FEATURE_SCHEMAS[cid]
     base = f"/ogc/collections/{cid}"
-    name = cid.capitalize()
+    name = "".join(part.capitalize() for part in cid.split("-"))
     return {
         base: _op(f"The {cid} collection", "ogc", ["f"], {
             **_ok("Extent (from the data) and links (JSON or HTML).",
@@ -215,7 +239,7 @@ def _collection_paths(cid: str) -> dict[str, Any]:
             **_ok("GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp "
                   "and next/prev links (or HTML).", _json_or_html(page, GEOJSON)),
             **_errors(400)}, ("Property filters: status, kind, province, owner, q."
-                              if cid == "projects" else "No property filters."),
+                              if cid in PROJECT_COLLECTIONS else "No property filters."),
             operation_id=f"get{name}Features"),
         f"{base}/items/{{featureId}}": _op(f"One feature of the {cid} collection", "ogc",
                                            [id_param, "crs", "f"], {
@@ -260,7 +284,9 @@ def _paths() -> dict[str, Any]:
                   _json_or_html("Conformance")), **_errors(400)},
             operation_id="getConformanceDeclaration"),
         "/ogc/collections": _op("Feature collections", "ogc", ["f"], {
-            **_ok("projects and boundaries (JSON or HTML).", _json_or_html("Collections")),
+            **_ok("projects, the same by geometry family (projects-lines, projects-points, "
+                  "projects-areas) and boundaries (JSON or HTML).",
+                  _json_or_html("Collections")),
             **_errors(400)}, operation_id="getCollections"),
         **{path: item for cid in COLLECTIONS for path, item in _collection_paths(cid).items()},
     }

@@ -12,11 +12,13 @@ from typing import Any
 
 from tracker import vocab
 from tracker.fields import FIELDS, Field
+from tracker.formats.base import FAMILIES, Family
 
 PARTIAL_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # Fields of the record that always have a value (the rest: unknown is null).
-NEVER_NULL = ("code", "name_vi", "kind", "status", "provinces", "field", "updated_at")
+NEVER_NULL = ("code", "name_vi", "kind", "status", "provinces", "field", "updated_at",
+              "page_url")
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                   "MultiPolygon", "GeometryCollection")
 
@@ -73,19 +75,36 @@ def geometry_schema(types: tuple[str, ...] = GEOMETRY_TYPES) -> dict[str, Any]:
         "geometries": {"type": "array", "items": {"type": "object"}}}})
 
 
-def _feature(properties: dict[str, Any], types: tuple[str, ...]) -> dict[str, Any]:
+def _feature(properties: dict[str, Any], types: tuple[str, ...],
+             located: bool = False) -> dict[str, Any]:
+    geometry = geometry_schema(types)
+    if located:  # a collection of one geometry family: every feature has a geometry
+        geometry = {k: v for k, v in geometry.items() if k != "nullable"}
     return {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
         "type": {"type": "string", "enum": ["Feature"]},
         "id": {"type": "string"},
-        "geometry": geometry_schema(types),
+        "geometry": geometry,
         "properties": properties,
         "links": {"type": "array", "items": ref("Link")}}}
+
+
+def family_schema(family: Family) -> str:
+    """The name of the feature schema of a geometry family's collection."""
+    return f"Project{family.key.capitalize()}Feature"
 
 
 def _feature_collection(feature: str, paged: bool) -> dict[str, Any]:
     props: dict[str, Any] = {"type": {"type": "string", "enum": ["FeatureCollection"]},
                              "features": {"type": "array", "items": ref(feature)}}
     required = ["type", "features"]
+    if not paged:  # an export file: its card (tracker.formats.base.FileInfo)
+        props["metadata"] = _object(
+            ["exported_at", "data_as_of", "licence", "projects", "filter", "crs"],
+            title={"type": "string"}, exported_at={"type": "string", "format": "date-time"},
+            data_as_of={"type": "string", "format": "date"}, licence={"type": "string"},
+            contact={"type": "string"}, projects={"type": "integer", "minimum": 0},
+            filter={"type": "string"}, source={"type": "string"}, crs={"type": "string"},
+            clipped_to={"type": "string"})
     if paged:
         props.update(numberMatched={"type": "integer", "minimum": 0},
                      numberReturned={"type": "integer", "minimum": 0},
@@ -219,6 +238,10 @@ def schemas() -> dict[str, Any]:
         "ProjectFeature": _feature(ref("Project"), GEOMETRY_TYPES),
         "ProjectFeatureCollection": _feature_collection("ProjectFeature", paged=False),
         "ProjectFeaturePage": _feature_collection("ProjectFeature", paged=True),
+        **{name: schema for family in FAMILIES for name, schema in (
+            (family_schema(family), _feature(ref("Project"), family.types, located=True)),
+            (f"{family_schema(family)}Page",
+             _feature_collection(family_schema(family), paged=True)))},
         "BoundaryFeature": _feature(BOUNDARY_PROPERTIES, ("Polygon", "MultiPolygon")),
         "BoundaryFeaturePage": _feature_collection("BoundaryFeature", paged=True),
     }

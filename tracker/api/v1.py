@@ -33,7 +33,14 @@ from tracker.fields import FIELDS
 from tracker.formats.base import CRS_FORMATS, FORMATS, MEDIA_TYPES, export_filename
 from tracker.formats.geojson import dumps, geometry_geojson
 from tracker.models import Project
-from tracker.params import FILTER_PARAMS, check_known, parse_crs, parse_limit, parse_offset
+from tracker.params import (
+    FILTER_PARAMS,
+    check_known,
+    parse_crs,
+    parse_limit,
+    parse_offset,
+    single,
+)
 from tracker.queries.features import FeatureCache
 from tracker.queries.figures import selection_stats, summary
 from tracker.queries.filter import ProjectFilter
@@ -42,7 +49,7 @@ from tracker.queries.select import get_project
 
 PREFIX = "/api/v1"
 LIST_PARAMS = (*FILTER_PARAMS, "limit", "offset")
-EXPORT_PARAMS = (*LIST_PARAMS, "crs")
+EXPORT_PARAMS = (*LIST_PARAMS, "crs", "clip")
 
 
 def _query(args: dict[str, Any]) -> str:
@@ -82,7 +89,8 @@ def list_projects(session: Session, request: Request) -> Reply:
                             geometry=False)
         items = [{**r, "bbox": list(box) if box else None,
                   "url": request.url(f"{PREFIX}/projects/{r['code']}")}
-                 for r, box in zip(rs.records, rs.bbox, strict=True)]
+                 for r, box in zip(exports.site_urls(rs.records, request.base_url), rs.bbox,
+                                   strict=True)]
         links = _page_links(request, f"{PREFIX}/projects", f, limit, offset, stats.count, JSON)
         filt = _query(_filter_args(f))
         links += [{"rel": "alternate", "href": request.url(f"{PREFIX}/projects.{fmt}", filt),
@@ -113,6 +121,9 @@ def export_projects(session: Session, request: Request, fmt: str,
         raise BadParameter(f"crs cannot be used with {fmt}",
                            detail=f"{fmt} is always WGS 84 (lon/lat); a CRS can be asked for "
                            f"{', '.join(CRS_FORMATS)}", field="crs")
+    clip = single(args, "clip")
+    if clip is not None:
+        exports.clip_outline(session, clip)  # 400 naming clip before anything is built
     stats = selection_stats(session, f)
     etag = etag_for("export", fmt, crs, request.base_url, request.query_key(("lang",)),
                     stats.fingerprint(), request.today)
@@ -120,11 +131,10 @@ def export_projects(session: Session, request: Request, fmt: str,
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
 
     def build() -> bytes:
-        query = request.query_key(("lang",))
-        info = [("Bộ lọc / filter", query or "—"),
-                ("Nguồn / source", request.url(f"{PREFIX}/projects.{fmt}", query))]
+        source = request.url(f"{PREFIX}/projects.{fmt}", request.query_key(("lang",)))
         return exports.export_selection(session, f, fmt, request.today, crs=crs, limit=limit,
-                                        offset=offset, cache=cache, info=info)[0]
+                                        offset=offset, cache=cache, clip=clip,
+                                        base_url=request.base_url, source=source)[0]
 
     return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
                   MEDIA_TYPES[fmt], headers)
@@ -168,7 +178,7 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
     g = p.geometry
     latest = p.latest_update()
     doc = {
-        **project_record(p, request.today),
+        **exports.site_urls([project_record(p, request.today)], request.base_url)[0],
         "description_vi": p.description_vi,
         "description_en": p.description_en,
         "bbox": [p.min_lon, p.min_lat, p.max_lon, p.max_lat] if g is not None else None,

@@ -170,9 +170,7 @@ def export(fmt: str, crs: str, output: str, **options: Any) -> None:
                                  f"{' or '.join(CRS_FORMATS)}", param_hint="--crs")
     today = cli_state().today()
     with cli_session() as session:
-        filter_text = " ".join(f"{k}={v}" for k, v in f.to_args().items()) or "—"
-        data, count = export_selection(session, f, fmt, today, crs=target,
-                                       info=[("Bộ lọc / filter", filter_text)])
+        data, count = export_selection(session, f, fmt, today, crs=target)
     if output == "-":
         sys.stdout.buffer.write(data)
     else:

@@ -36,6 +36,20 @@ def encode_features(rs: Any) -> list[bytes]:
     return [encode_feature(r, g) for r, g in zip(rs.records, rs.geojson, strict=True)]
 
 
+_PAGE_KEY = b'"page_url":"/'
+
+
+def with_site(encoded: Sequence[bytes], base_url: str) -> list[bytes]:
+    """Features whose `page_url` (a path from the site's root in the record, and so in the
+    feature cache, which serves every host name alike) is the absolute address on
+    `base_url`. The bytes `"page_url":"/` can only be that key: JSON escapes every quote
+    inside a string, so no stored text can contain them, and each feature has one."""
+    if not base_url:
+        return list(encoded)
+    site = _PAGE_KEY[:-1] + orjson.dumps(base_url)[1:-1] + b"/"
+    return [feature.replace(_PAGE_KEY, site, 1) for feature in encoded]
+
+
 def collection_bytes(encoded: Sequence[bytes], members: dict[str, Any] | None = None) -> bytes:
     """A FeatureCollection from encoded features; `members` come before "features".
     (One copy of the features' bytes: the collection is joined in a single pass.)"""

@@ -5,7 +5,8 @@ measures are numbers, not text), and a TimeSpan from the project's dates.
 
 Stored text is data: the document is built as an element tree and serialised by the XML
 library, so every name and note is escaped; characters XML 1.0 cannot carry are dropped.
-Geometries are WGS 84 lon/lat (KML has no other CRS), at most 7 decimals.
+Geometries are WGS 84 lon/lat (KML has no other CRS), at most 7 decimals. The file's card
+(export time, licence, contact, filter) is the Document's description and ExtendedData.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import numpy as np
 import shapely
 
 from tracker import symbology
-from tracker.fields import FIELDS, Field
+from tracker.fields import Field
+from tracker.formats.base import TITLE, FileInfo, record_fields
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 LAYER = "du_an"  # the Folder GDAL reads as the layer, the Schema's name
-TITLE = "Dự án hạ tầng Cần Thơ – Hậu Giang / Cần Thơ – Hậu Giang infrastructure projects"
 DECIMALS = 7
 # Google Earth's white circle, which IconStyle's colour tints (no Icon: a yellow pushpin).
 MARKER_ICON = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
@@ -119,7 +120,8 @@ def time_span(record: dict[str, Any]) -> tuple[str | None, str | None]:
     return begin, end
 
 
-def placemark(parent: ET.Element, record: dict[str, Any], geom: Any) -> None:
+def placemark(parent: ET.Element, record: dict[str, Any], geom: Any,
+              fields: Sequence[Field]) -> None:
     pm = _sub(parent, "Placemark")
     _sub(pm, "name", str(record.get("name_vi") or record.get("code") or ""))
     begin, end = time_span(record)
@@ -133,7 +135,7 @@ def placemark(parent: ET.Element, record: dict[str, Any], geom: Any) -> None:
                           record.get("geometry_accuracy"))
     _sub(pm, "styleUrl", f"#{look.key}")
     data = _sub(_sub(pm, "ExtendedData"), "SchemaData", schemaUrl=f"#{LAYER}")
-    for f in FIELDS:
+    for f in fields:
         value = record.get(f.name)
         if value is not None:  # unknown is left out: readers give null
             _sub(data, "SimpleData", _value_text(value), name=f.name)
@@ -141,24 +143,40 @@ def placemark(parent: ET.Element, record: dict[str, Any], geom: Any) -> None:
         geometry_element(pm, geom)
 
 
-def to_kml(records: Sequence[dict[str, Any]], geoms: Iterable[Any]) -> bytes:
+def card_data(doc: ET.Element, info: FileInfo) -> None:
+    """The file's card as ExtendedData for programs (the description says it for people,
+    in Google Earth's and QGIS's layer information)."""
+    data = _sub(doc, "ExtendedData")
+    for key, label, value in info.items():
+        item = _sub(data, "Data", name=key)
+        _sub(item, "displayName", label)
+        _sub(item, "value", _value_text(value))
+
+
+def to_kml(records: Sequence[dict[str, Any]], geoms: Iterable[Any],
+           info: FileInfo | None = None) -> bytes:
     """The KML document of records and their WGS 84 geometries (None where missing)."""
     geoms = list(geoms)
+    fields = record_fields(records)
     root = ET.Element("kml", xmlns=KML_NS)
     doc = _sub(root, "Document")
     _sub(doc, "name", TITLE)
+    if info is not None:  # KML 2.2 order: description, styles, ExtendedData, Schema, features
+        _sub(doc, "description", "\n".join(info.text_lines()))
     looks: dict[str, symbology.Look] = {}
     for r in records:
         lk = symbology.look(r.get("status"), r.get("kind"), r.get("geometry_accuracy"))
         looks.setdefault(lk.key, lk)
     for lk in looks.values():
         style_element(doc, lk)
+    if info is not None:
+        card_data(doc, info)
     schema = _sub(doc, "Schema", name=LAYER, id=LAYER)
-    for f in FIELDS:
+    for f in fields:
         field = _sub(schema, "SimpleField", type=simple_field_type(f), name=f.name)
         _sub(field, "displayName", f"{f.vi} / {f.en}")
     folder = _sub(doc, "Folder")
     _sub(folder, "name", LAYER)
     for record, geom in zip(records, geoms, strict=True):
-        placemark(folder, record, geom)
+        placemark(folder, record, geom, fields)
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))

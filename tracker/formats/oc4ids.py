@@ -15,10 +15,14 @@ Mapping (ours -> OC4IDS):
                             dates are instants; a year is not a day)
   actual_end (completed)    completion.endDate, likewise
   total_investment_vnd      budget.amount {amount, currency "VND"}
-  funding lines             budget.budgetBreakdown: id, description (source type and note),
-                            amount in VND when stated, period = the budget year (1 Jan–31 Dec)
+  funding lines             budget.budgetBreakdowns[] (0.9.4 and later): one group "funding"
+                            whose budgetBreakdown[] has a line each: id, description (source
+                            type, province and note), amount in VND when stated, period = the
+                            budget year (1 Jan–31 Dec)
   geometry                  locations[]: GeoJSON geometry (WGS 84, ≤ 7 decimals)
-  provinces                 locations[]: gazetteer ISO3166-2 (VN-CT, VN-73, …)
+  provinces                 locations[]: one a province, its name and ISO 3166-2 code in the
+                            description, address.region and countryName, and the gazetteer
+                            ISO2 = VN (the locationGazetteers codelist has no ISO 3166-2)
   owner                     parties[] role publicAuthority, and publicAuthority
   investor                  parties[] role procuringEntity (chủ đầu tư organises procurement)
   sources                   documents[]: id, title, url, datePublished, description
@@ -32,7 +36,12 @@ from typing import Any
 from tracker import vocab
 from tracker.formats.geojson import geometry_geojson
 
-OC4IDS_VERSION = "0.9"
+OC4IDS_VERSION = "0.9"  # major.minor, as the package schema asks; validated against 0.9.5
+COUNTRY = "VN"  # ISO 3166-1 alpha-2: the codelist's ISO2 gazetteer
+COUNTRY_NAME = "Việt Nam"
+FUNDING_GROUP = {"id": "funding",
+                 "description": "Nguồn vốn theo loại nguồn, tỉnh và năm ngân sách / funding "
+                                "by source type, province and budget year"}
 PUBLISHER = "Theo dõi dự án hạ tầng Cần Thơ – Hậu Giang (Cần Thơ – Hậu Giang infrastructure " \
     "tracker)"
 VN_OFFSET = "+07:00"  # dates are Vietnamese calendar days
@@ -98,7 +107,7 @@ def _budget(p: Any) -> dict[str, Any]:
                                "endDate": _day_end(date(fl.budget_year, 12, 31))}
         breakdown.append(entry)
     if breakdown:
-        out["budgetBreakdown"] = breakdown
+        out["budgetBreakdowns"] = [{**FUNDING_GROUP, "budgetBreakdown": breakdown}]
     return out
 
 
@@ -109,13 +118,15 @@ def _locations(p: Any) -> list[dict[str, Any]]:
         if p.geometry_note or p.geometry_note_en:
             loc["description"] = p.geometry_note or p.geometry_note_en
         out.append(loc)
-    provinces = [vocab.PROVINCE_BY_CODE[c] for c in p.province_codes
-                 if c in vocab.PROVINCE_BY_CODE]
-    if provinces:
-        out.append({"id": "provinces",
-                    "description": ", ".join(prov.vi for prov in provinces),
-                    "gazetteer": {"scheme": "ISO3166-2",
-                                  "identifiers": [prov.iso_3166_2 for prov in provinces]}})
+    for code in p.province_codes:
+        prov = vocab.PROVINCE_BY_CODE.get(code)
+        if prov is None:
+            continue
+        out.append({"id": f"province-{prov.code}",
+                    "description": f"{prov.vi} / {prov.en} (ISO 3166-2: {prov.iso_3166_2}; "
+                                   "ranh giới trước 01/07/2025 / boundary until 30 June 2025)",
+                    "address": {"region": prov.vi, "countryName": COUNTRY_NAME},
+                    "gazetteer": {"scheme": "ISO2", "identifiers": [COUNTRY]}})
     return out
 
 

@@ -304,25 +304,32 @@ def families_of(geom_types: Sequence[str | None]) -> tuple[str, ...]:
     return tuple(f for f in symbology.FAMILIES if f in present) or symbology.FAMILIES
 
 
-def store_in_geopackage(path: Path, layer: str, families: Sequence[str],
+def store_in_geopackage(path: Path, layers: Sequence[tuple[str, Sequence[str]]],
                         lang: str = "vi") -> None:
-    """Add QGIS's `layer_styles` table to a GeoPackage with this style as `layer`'s default
-    (QGIS applies it on open). The table is created through GDAL, as QGIS itself creates it,
-    so GDAL registers it in gpkg_contents as an attributes table (core in GeoPackage 1.2: no
-    gpkg_extensions row is needed); update_time carries milliseconds, which GDAL expects."""
+    """Add QGIS's `layer_styles` table to a GeoPackage: for each (layer, families) a style
+    that is that layer's default (QGIS applies it on open). The table is created through
+    GDAL, as QGIS itself creates it, so GDAL registers it in gpkg_contents as an attributes
+    table (core in GeoPackage 1.2: no gpkg_extensions row is needed); update_time carries
+    milliseconds, which GDAL expects."""
     import pandas as pd
     import pyogrio
 
-    geometry_column = pyogrio.read_info(path, layer=layer)["geometry_name"] or "geom"
-    row = {
-        "f_table_catalog": "", "f_table_schema": "",  # QGIS looks the style up with schema ''
-        "f_table_name": layer, "f_geometry_column": geometry_column,
-        "styleName": STYLE_NAME, "styleQML": qml(families, lang=lang),
-        "styleSLD": sld(layer, families, lang=lang), "useAsDefault": True,
-        "description": TITLE[1 if lang == "en" else 0], "owner": "", "ui": None,
-        "update_time": pd.Timestamp(datetime.now(UTC)).floor("ms"),
-    }
-    frame = pd.DataFrame({k: pd.array([v], dtype="bool" if isinstance(v, bool) else None)
-                          for k, v in row.items()})
+    stamp = pd.Timestamp(datetime.now(UTC)).floor("ms")
+    rows = []
+    for layer, families in layers:
+        geometry_column = pyogrio.read_info(path, layer=layer)["geometry_name"] or "geom"
+        rows.append({
+            "f_table_catalog": "", "f_table_schema": "",  # QGIS looks styles up with schema ''
+            "f_table_name": layer, "f_geometry_column": geometry_column,
+            "styleName": STYLE_NAME, "styleQML": qml(families, lang=lang),
+            "styleSLD": sld(layer, families, lang=lang), "useAsDefault": True,
+            "description": TITLE[1 if lang == "en" else 0], "owner": "", "ui": None,
+            "update_time": stamp,
+        })
+    if not rows:
+        return
+    frame = pd.DataFrame({k: pd.array([row[k] for row in rows],
+                                      dtype="bool" if isinstance(v, bool) else None)
+                          for k, v in rows[0].items()})
     pyogrio.write_dataframe(frame, path, layer="layer_styles", driver="GPKG",
                             layer_options={"FID": "id"})

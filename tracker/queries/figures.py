@@ -121,9 +121,11 @@ def selection_stats(session: Session, f: ProjectFilter
     return SelectionStats(int(row[0]), row[1], int(row[2]))
 
 
-def projects_extent(session: Session) -> tuple[tuple[float, float, float, float] | None,
-                                               tuple[date | None, date | None] | None]:
-    """Bounding box of every project geometry and the span of their periods (None: none).
+def projects_extent(session: Session, f: ProjectFilter | None = None
+                    ) -> tuple[tuple[float, float, float, float] | None,
+                               tuple[date | None, date | None] | None]:
+    """Bounding box of the geometries of the selection (every project without `f`) and the
+    span of their periods (None: none).
 
     The span covers exactly what the `datetime` filter matches: a project whose period has
     an end but no known start is open at its start (it may have been running for ever), so
@@ -131,10 +133,12 @@ def projects_extent(session: Session) -> tuple[tuple[float, float, float, float]
     start, end = project_period_columns()
     open_start = func.sum(case((and_(start.is_(None), end.is_not(None)), 1), else_=0))
     open_end = func.sum(case((and_(end.is_(None), start.is_not(None)), 1), else_=0))
-    x0, y0, x1, y1, t0, t1, n0, n1 = session.execute(select(
-        func.min(Project.min_lon), func.min(Project.min_lat), func.max(Project.max_lon),
-        func.max(Project.max_lat), func.min(start), func.max(end), open_start,
-        open_end)).one()
+    stmt = select(func.min(Project.min_lon), func.min(Project.min_lat),
+                  func.max(Project.max_lon), func.max(Project.max_lat), func.min(start),
+                  func.max(end), open_start, open_end)
+    if f is not None:
+        stmt = apply_filter(stmt, f, is_postgres(session))
+    x0, y0, x1, y1, t0, t1, n0, n1 = session.execute(stmt).one()
     bbox = (float(x0), float(y0), float(x1), float(y1)) if x0 is not None else None
     if t0 is None and t1 is None:
         return bbox, None

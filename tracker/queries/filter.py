@@ -66,6 +66,8 @@ class ProjectFilter:
     updated_since: datetime | None = None
     period: Period | None = None  # OGC `datetime`: the project's own period meets it
     codes: tuple[str, ...] = field(default=())
+    # an OGC collection of one geometry family (Project.geometry_type); never a URL argument
+    geometry_types: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> ProjectFilter:
@@ -102,6 +104,6 @@ class ProjectFilter:
         return out
 
     def is_empty(self) -> bool:
-        return not self.to_args() and not self.codes
+        return not self.to_args() and not self.codes and not self.geometry_types
 
 

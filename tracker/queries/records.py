@@ -19,6 +19,7 @@ from tracker.db import is_postgres
 from tracker.gcpause import gc_paused
 from tracker.models import Project, ProjectProvince
 from tracker.queries.filter import ProjectFilter
+from tracker.queries.provenance import from_links, provenance_fields, select_sources
 from tracker.queries.select import (
     apply_filter,
     iso_date_text,
@@ -56,6 +57,7 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "geometry_note": p.geometry_note,
         "geometry_note_en": p.geometry_note_en,
         "updated_at": p.updated_at.isoformat(timespec="seconds") + "Z",
+        **from_links(p.code, p.source_links),
     }
 
 
@@ -156,6 +158,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
                                                                           pp.province)).all():
             provinces.setdefault(pid, []).append(province)
 
+    sources = select_sources(conn, [r[0] for r in rows])
     records: list[dict[str, Any]] = []
     wkbs: list[bytes | None] = []
     texts: list[bytes | None] = []
@@ -184,6 +187,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
             "current_unit": units[key], "field": field_,
             "geometry_accuracy": accuracy, "geometry_note": note, "geometry_note_en": note_en,
             "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
+            **provenance_fields(code, sources.get(pid, ())),
         })
         if geojson:
             texts.append(bytes(wkb) if wkb is not None else None)

@@ -59,6 +59,8 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
         stmt = stmt.where(Project.updated_at >= f.updated_since)
     if f.codes:
         stmt = stmt.where(Project.code.in_(f.codes))
+    if f.geometry_types:
+        stmt = stmt.where(Project.geometry_type.in_(f.geometry_types))
     return where_period(stmt, f.period)
 
 

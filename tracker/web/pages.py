@@ -230,7 +230,8 @@ def _table_twin(fmt: str) -> Response:
     sort, desc = _sort()
     today = state().today()
     body, _count = export_selection(db_session(), _filter(), fmt, today, sort=sort, desc=desc,
-                                    lang=current_lang(), cache=feature_cache())
+                                    lang=current_lang(), cache=feature_cache(),
+                                    base_url=request.host_url.rstrip("/"), source=request.url)
     filename = export_filename(fmt, today)
     return Response(body, mimetype=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -277,4 +278,5 @@ def project(code: str) -> str:
 @bp.route("/projects/<code>.geojson")
 def project_geojson(code: str) -> Response:
     p = _project_or_404(code)
-    return _geojson_response(project_features([p], state().today())[0], f"{p.code}.geojson")
+    feature = project_features([p], state().today(), request.host_url.rstrip("/"))[0]
+    return _geojson_response(feature, f"{p.code}.geojson")
