@@ -284,3 +284,34 @@ def cors_headers(origin: str | None, allowed: tuple[str, ...], preflight: bool
     if preflight:
         headers.update(PREFLIGHT_HEADERS)
     return headers
+
+
+# --------------------------------------------------------------------------- writes
+
+def version_etag(key: str, version: int, body: bytes) -> str:
+    """A strong entity tag of one versioned resource: its row version (SQLAlchemy's counter,
+    which every write moves) and a digest of the representation (which also depends on the
+    day, days late, and on cited sources' text), e.g. '"ql61c-phase2.v4.1f0c…"'."""
+    digest = hashlib.sha256(REPRESENTATION_VERSION.encode() + b"|" + body).hexdigest()[:16]
+    return f'"{key}.v{version}.{digest}"'
+
+
+def tag_version(tag: str) -> int | None:
+    """The row version a tag from `version_etag` names (None for any other tag)."""
+    core = tag.strip().removeprefix("W/").strip('"')
+    _key, _, rest = core.rpartition(".v")
+    number = rest.partition(".")[0]
+    return int(number) if number.isdigit() and len(number) < 10 else None
+
+
+def if_match(request: Request) -> list[str] | None:
+    """The entity tags of If-Match (None when the header is absent; '*' is kept as is)."""
+    header = next((v for k, v in request.headers.items() if k.lower() == "if-match"), None)
+    if header is None:
+        return None
+    return [t.strip() for t in header.split(",") if t.strip()]
+
+
+def matches_strongly(tags: list[str], etag: str) -> bool:
+    """If-Match's strong comparison (RFC 9110 §8.8.3.2): a weak tag never matches."""
+    return any(t == etag and not t.startswith("W/") for t in tags)

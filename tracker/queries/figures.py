@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.models import Project
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.select import apply_filter, is_late, project_period_columns
+from tracker.queries.select import apply_filter, is_late, live, project_period_columns
 from tracker.rules import days_late
 
 
@@ -136,7 +136,7 @@ def projects_extent(session: Session) -> tuple[tuple[float, float, float, float]
     x0, y0, x1, y1, t0, t1, n0, n1 = session.execute(select(
         func.min(Project.min_lon), func.min(Project.min_lat), func.max(Project.max_lon),
         func.max(Project.max_lat), func.min(start), func.max(end), open_start,
-        open_end)).one()
+        open_end).where(live())).one()
     bbox = (float(x0), float(y0), float(x1), float(y1)) if x0 is not None else None
     if t0 is None and t1 is None:
         return bbox, None
