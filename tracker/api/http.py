@@ -128,8 +128,9 @@ def last_modified_for(last_updated: datetime | None, today: date | None = None
 def _etag_matches(header: str, etag: str) -> bool:
     if header.strip() == "*":
         return True
-    weak = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == weak for tag in header.split(","))
+    weak = uncoded_etag(etag.removeprefix("W/"))
+    return any(uncoded_etag(tag.strip().removeprefix("W/")) == weak
+               for tag in header.split(","))
 
 
 def validators(etag: str, last_modified: datetime | None) -> dict[str, str]:
@@ -313,5 +314,21 @@ def if_match(request: Request) -> list[str] | None:
 
 
 def matches_strongly(tags: list[str], etag: str) -> bool:
-    """If-Match's strong comparison (RFC 9110 §8.8.3.2): a weak tag never matches."""
-    return any(t == etag and not t.startswith("W/") for t in tags)
+    """If-Match's strong comparison (RFC 9110 §8.8.3.2): a weak tag never matches; the
+    gzip-coded twin of the tag (`coded_etag`) names the same version."""
+    return any(not t.startswith("W/") and uncoded_etag(t) == etag for t in tags)
+
+
+GZIP_TAG = "-gzip"
+
+
+def coded_etag(etag: str) -> str:
+    """The tag of the gzip-coded representation: a strong tag must differ between codings
+    (RFC 9110 §8.8.1), a weak one may stay the same."""
+    if etag.startswith("W/") or not etag.endswith('"'):
+        return etag
+    return etag[:-1] + GZIP_TAG + '"'
+
+
+def uncoded_etag(etag: str) -> str:
+    return etag[:-len(GZIP_TAG) - 1] + '"' if etag.endswith(GZIP_TAG + '"') else etag

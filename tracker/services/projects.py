@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import audit, checks
+from tracker import audit, checks, vocab
 from tracker.audit import Actor
 from tracker.errors import InvalidFields, PreconditionFailed, PreconditionRequired, \
     ValidationError
@@ -94,27 +94,31 @@ def clean_fields(clean: Callable[[dict[str, Any]], dict[str, Any]], raw: Mapping
                  fallback: Mapping[str, Any] | None = None, prefix: str = ""
                  ) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
     """Run one of tracker.checks' cleaners over `raw` until it passes, collecting every field
-    it refuses: each refused field is put back to its `fallback` value (or left out) and the
-    rest cleaned again. Returns the clean values (None if any field was refused) and the
-    errors as {"field", "message"}."""
+    it refuses: each refused field is given its `fallback` value (one known to pass, or None)
+    and the rest cleaned again, only to find the next problem. Returns the clean values
+    (None if any field was refused: a fallback is never written) and the errors as
+    {"field", "message"}."""
     values = dict(raw)
     back = fallback or {}
     errors: list[dict[str, str]] = []
-    for _ in range(len(values) + 2):
+    for _ in range(len(values) + len(back) + 2):
         try:
             out = clean(values)
         except ValidationError as exc:
             name = exc.field or ""
             errors.append({"field": prefix + name, "message": exc.message})
-            if name in back and values.get(name) != back[name]:
-                values[name] = back[name]
-            elif name in values and name not in back:
-                values.pop(name)
-            else:
-                break  # the rule does not rest on one changed field: it is reported
+            if values.get(name) == back.get(name):
+                break  # the rule does not rest on this one field: it is reported as is
+            values[name] = back.get(name)
             continue
         return (None if errors else out), errors
     return None, errors
+
+
+# Values known to pass, put in place of a refused one while looking for the next problem.
+NEW_PROJECT = {"code": "new-project", "name_vi": "-", "kind": "other", "field": "transport"}
+NEW_UPDATE = {"as_of": "2000", "status": vocab.codes(vocab.STATUSES)[0]}
+NEW_SOURCE = {"key": "new-source", "publisher": "-"}
 
 
 def _refuse(errors: list[dict[str, str]]) -> None:
@@ -147,7 +151,7 @@ def _source(session: Session, raw: Any, label: str, errors: list[dict[str, str]]
                 f"{shown(k)}"} for k in unknown]
     values, problems = clean_fields(
         lambda v: checks.clean_source(v, f"{label}: source"),
-        {k: v for k, v in raw.items() if k in SOURCE_FIELDS}, prefix="source.")
+        {k: v for k, v in raw.items() if k in SOURCE_FIELDS}, NEW_SOURCE, prefix="source.")
     errors += problems
     if values is None or unknown:
         return None
@@ -258,13 +262,13 @@ def create_project(session: Session, actor: Actor, raw: Mapping[str, Any], *, to
     errors: list[dict[str, str]] = list(refused or [])
     given = {k: raw[k] for k in ("code", *EDITABLE) if k in raw}
     clean, problems = clean_fields(
-        lambda v: checks.clean_project(v, label, Limits.of(session)), given)
+        lambda v: checks.clean_project(v, label, Limits.of(session)), given, NEW_PROJECT)
     errors += problems
     first = {k: raw[k] for k in UPDATE_FIELDS if k in raw}
     first.setdefault("as_of", today.isoformat())
     total = clean["total_investment_vnd"] if clean else None
     update, problems = clean_fields(
-        lambda v: checks.clean_update(v, f"{label}: first status", total), first)
+        lambda v: checks.clean_update(v, f"{label}: first status", total), first, NEW_UPDATE)
     errors += problems
     source = _source(session, raw.get("source"), label, errors)
     code = raw.get("code")
@@ -346,7 +350,7 @@ def record_update(session: Session, actor: Actor, project: Project, raw: Mapping
     errors: list[dict[str, str]] = list(refused or [])
     clean, problems = clean_fields(
         lambda v: checks.clean_update(v, label, project.total_investment_vnd),
-        {k: raw[k] for k in UPDATE_FIELDS if k in raw})
+        {k: raw[k] for k in UPDATE_FIELDS if k in raw}, NEW_UPDATE)
     errors += problems
     source = _source(session, raw.get("source"), label, errors)
     _refuse(errors)
