@@ -7,6 +7,7 @@ tracker/web/api.py is the thin Flask adapter.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -190,10 +191,12 @@ def project_document(p: Project, request: Request) -> dict[str, Any]:
 
 
 def project_body(p: Project, request: Request) -> tuple[bytes, str]:
-    """The resource's bytes and its strong ETag (row version + digest): what a GET answers
-    and what If-Match is compared with before a write."""
+    """The resource's bytes and its strong ETag: the row version and a digest of the
+    document with its links relative, so every host name and every worker of a deploy gives
+    the same tag for the same data (what a GET answers, and If-Match is compared with)."""
     body = dumps(project_document(p, request))
-    return body, version_etag(p.code, p.version_id, body)
+    same_everywhere = dumps(project_document(p, replace(request, base_url="")))
+    return body, version_etag(p.code, p.version_id, same_everywhere)
 
 
 def project_detail(session: Session, request: Request, code: str) -> Reply:

@@ -208,7 +208,7 @@ def _commit(session: Session, project: Project, read_version: int,
     """Run `change` in one transaction; a concurrent write (StaleDataError) or a rule the
     flush finds broken comes back as PreconditionFailed or InvalidFields, nothing written."""
     try:
-        with transaction(session):
+        with transaction(session), session.no_autoflush:  # one UPDATE: the version moves by 1
             return change()
     except StaleDataError as exc:
         session.expire(project)

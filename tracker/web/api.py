@@ -10,7 +10,6 @@ from flask import Blueprint, request
 
 from tracker.api import v1 as api
 from tracker.api import v1_write as write_api
-from tracker.errors import BadParameter
 from tracker.exports import FORMATS
 from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 from tracker.web.access import signed_in_user
@@ -69,11 +68,8 @@ def oc4ids() -> Any:
 
 def _write() -> write_api.Write:
     """This request as a write: the body (at most TRACKER_MAX_UPLOAD_MB), who sends it."""
-    limit = state().settings.max_upload_bytes
-    body = request.stream.read(limit + 1)
-    if len(body) > limit:
-        raise BadParameter(f"the body is larger than {limit // 2**20} MB",
-                           detail="TRACKER_MAX_UPLOAD_MB", field="body")
+    request.max_content_length = state().settings.max_upload_bytes  # larger: 413
+    body = request.get_data(cache=True)
     return write_api.Write(request=api_request(), body=body,
                            content_type=request.headers.get("Content-Type", ""),
                            user=signed_in_user(), max_vertices=state().settings.max_vertices)
