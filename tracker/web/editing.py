@@ -11,6 +11,7 @@ current version, so sending it again is a decision made knowing the other change
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -28,6 +29,7 @@ from tracker.models import Project, Source, User
 from tracker.queries.audit import changes_since
 from tracker.queries.select import get_project
 from tracker.services import projects as service
+from tracker.text import fold
 from tracker.web.access import require_role, signed_in_user
 from tracker.web.edit_forms import (
     ATTRIBUTES,
@@ -71,6 +73,22 @@ def _sources() -> list[tuple[str, str]]:
     return [(s.key, f"{s.title or s.publisher} ({s.key})") for s in rows]
 
 
+def _new_source_key(value: Any) -> Any:
+    """A new source without a key gets one from its publisher and date ("so-xay-dung-can-tho-
+    2026-11-20"), made unique; the key is the source's stable name in files and the API."""
+    if not isinstance(value, dict) or value.get("key") or not value.get("publisher"):
+        return value
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(value["publisher"])).strip("-")[:40].strip("-")
+    stem = "-".join(p for p in (stem or "source", value.get("published") or "") if p)
+    taken = set(db_session().scalars(select(Source.key).where(Source.key.like(f"{stem}%"))))
+    key = next(k for k in (stem, *(f"{stem}-{i}" for i in range(2, 1000))) if k not in taken)
+    return {**value, "key": key}
+
+
+def _source(form: Any) -> Any:
+    return _new_source_key(source_value(form))
+
+
 def _version(form: Any) -> int | None:
     text = (form.version.data or "").strip()
     return int(text) if text.isdigit() and len(text) < 10 else None
@@ -111,7 +129,7 @@ def create() -> Any:
     raw, unreadable = raw_values(form, ("code", *ATTRIBUTES, *UPDATE))
     try:
         done = service.create_project(
-            db_session(), Actor.of(user), {**raw, "source": source_value(form)},
+            db_session(), Actor.of(user), {**raw, "source": _source(form)},
             today=state().today(), author=user.display_name,
             refused=unreadable_errors(unreadable))
     except InvalidFields as exc:
@@ -146,7 +164,7 @@ def edit(code: str) -> Any:
     raw, unreadable = raw_values(form, ATTRIBUTES)
     try:
         service.edit_project(db_session(), Actor.of(_me()), project, raw,
-                             expected_version=read, source=source_value(form),
+                             expected_version=read, source=_source(form),
                              refused=unreadable_errors(unreadable))
     except PreconditionFailed:
         return _page("editing/edit.html", form, 409, project,
@@ -175,7 +193,7 @@ def update(code: str) -> Any:
     user = _me()
     try:
         service.record_update(db_session(), Actor.of(user), project,
-                              {**raw, "source": source_value(form)}, expected_version=read,
+                              {**raw, "source": _source(form)}, expected_version=read,
                               author=user.display_name, refused=unreadable_errors(unreadable))
     except PreconditionFailed:
         return _page("editing/update.html", form, 409, project,
@@ -276,7 +294,7 @@ def geometry(code: str) -> Any:
         refused.append({"field": "geometry_file", "message": exc.message})
     try:
         service.edit_project(db_session(), Actor.of(_me()), project, patch,
-                             expected_version=read, source=source_value(form),
+                             expected_version=read, source=_source(form),
                              refused=refused)
     except PreconditionFailed:
         return _page("editing/geometry.html", form, 409, project,
