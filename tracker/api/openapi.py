@@ -289,9 +289,10 @@ def document(base_url: str) -> dict[str, Any]:
                  "Last-Modified and answers a conditional GET with 304; JSON is gzipped when "
                  "the client accepts it; GET is open to other origins (CORS). Errors are JSON "
                  "{\"error\", \"detail\"} (and `parameter` for a bad parameter). Writes "
-                 "(POST, PATCH, DELETE) need an editor (deleting: an admin), by API token (Authorization: "
-                 "Bearer) or by a signed-in session with its CSRF token (X-CSRFToken); a change "
-                 "of a project sends If-Match with the project's strong ETag."},
+                 "(POST, PATCH, DELETE) need an editor (deleting: an admin), by API token "
+                 "(Authorization: Bearer) or by a signed-in session with its CSRF token "
+                 "(X-CSRFToken); a change of a project sends If-Match with the project's "
+                 "strong ETag."},
         "servers": [{"url": base_url}],
         "tags": [{"name": "projects"}, {"name": "writes"}, {"name": "exports"},
                  {"name": "ogc"}, {"name": "api"}],

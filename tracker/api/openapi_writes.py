@@ -22,7 +22,7 @@ SECURITY_SCHEMES = {
                       "description": "A signed-in browser session; every write also sends "
                       "the page's CSRF token in the X-CSRFToken header."},
 }
-SECURITY = [{"bearerToken": []}, {"sessionCookie": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerToken": []}, {"sessionCookie": []}]
 WRITE_PARAMETERS = {
     "ifMatch": {"name": "If-Match", "in": "header", "required": True,
                 "description": "The project's strong ETag as you read it (GET "

@@ -28,8 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import audit, checks, vocab
 from tracker.audit import Actor
-from tracker.errors import InvalidFields, PreconditionFailed, PreconditionRequired, \
-    ValidationError
+from tracker.errors import InvalidFields, PreconditionFailed, PreconditionRequired, ValidationError
 from tracker.limits import Limits
 from tracker.models import (
     AuditEntry,

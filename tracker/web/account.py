@@ -18,9 +18,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 
 from tracker import auth, vocab
-from tracker.formatting import local_time
 from tracker.audit import Actor
 from tracker.errors import NotFound, TooManyAttempts, Unauthorized
+from tracker.formatting import local_time
 from tracker.i18n import current_lang, gettext
 from tracker.models import User
 from tracker.web.access import SIGNED_IN_AT, require_role, role_label, signed_in_user, throttle

@@ -11,8 +11,8 @@ from flask import Blueprint, request
 from tracker.api import v1 as api
 from tracker.api import v1_write as write_api
 from tracker.exports import FORMATS
-from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 from tracker.web.access import signed_in_user
+from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
 from tracker.web.request import db_session, state
 
 bp = Blueprint("api", __name__, url_prefix=api.PREFIX)

@@ -21,9 +21,9 @@ from maps.project_map import OSM_TILES_URL
 from tracker import formatting, vocab
 from tracker.audit import Actor
 from tracker.errors import InvalidFields, NotFound, PreconditionFailed, ValidationError
+from tracker.formats.geojson import geometry_geojson
 from tracker.formats.seedfile import _geometry as geometry_from_geojson
 from tracker.formats.seedfile import load_json
-from tracker.formats.geojson import geometry_geojson
 from tracker.i18n import current_lang, gettext
 from tracker.models import Project, Source, User
 from tracker.queries.audit import changes_since

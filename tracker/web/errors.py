@@ -28,14 +28,14 @@ def _handle_tracker_error(exc: TrackerError) -> Any:
         return _render_error(exc.http_status, gettext("error.parameter", name=exc.field),
                              detail, {})
     extra: dict[str, Any] = {"parameter": exc.field} if exc.field else {}
-    detail = exc.detail
+    shown = exc.detail
     if isinstance(exc, InvalidFields):  # 422: every field that is wrong, and why
         extra["errors"] = exc.errors
-        detail = "; ".join(e["message"] for e in exc.errors) or detail
+        shown = "; ".join(e["message"] for e in exc.errors) or shown
     elif isinstance(exc, PreconditionFailed):  # 412: what changed since the version read
         extra.update(current_version=exc.current_version, changes=exc.changes)
     return _render_error(exc.http_status, exc.message,
-                         detail if not wants_json() else exc.detail, extra)
+                         shown if not wants_json() else exc.detail, extra)
 
 
 def _handle_http_error(exc: HTTPException) -> Any:
