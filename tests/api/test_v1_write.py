@@ -283,3 +283,14 @@ def test_openapi_core_validates_the_write_answers(spec, api, people):
                                          **({"json": body} if body else {})).get_environ())
         validator.validate_response(WerkzeugOpenAPIRequest(request),
                                     WerkzeugOpenAPIResponse(r))
+
+
+def test_the_gzip_coded_tag_is_its_own_and_names_the_same_version(seeded_app, api, people):
+    plain = api.get(URL)
+    coded = api.get(URL, headers={"Accept-Encoding": "gzip"})
+    assert coded.headers["Content-Encoding"] == "gzip"
+    assert coded.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'  # strong: per coding
+    assert api.get(URL, headers={"If-None-Match": coded.headers["ETag"]}).status_code == 304
+    r = api.patch(URL, json={"name_en": "via the coded tag"},
+                  headers=bearer(people["lan"], **{"If-Match": coded.headers["ETag"]}))
+    assert r.status_code == 200

@@ -106,6 +106,15 @@ def test_an_editor_edits_records_an_update_draws_and_sees_it_everywhere(editor, 
     drawn_on_map = page.evaluate(
         f"() => window.trackerMap.layers['{CODE}'].getLatLngs().length")
     assert drawn_on_map == 3
+    box = page.get_by_role("combobox", name="Tìm dự án trên bản đồ")
+    box.fill("onerror")
+    assert page.locator(".tm-search-hit").all_inner_texts() == [TYPED]
+    box.press("Enter")
+    popup = page.locator(f'.tm-popup[data-code="{CODE}"][data-loaded="true"]')
+    popup.wait_for(state="visible")
+    assert popup.locator(".tm-popup-name").inner_text() == TYPED
+    assert popup.locator("img").count() == 0
+    page.screenshot(path=str(output_dir / "edit-on-the-map.png"))
 
     # /audit
     page.goto(server.url + "/audit?person=thu")

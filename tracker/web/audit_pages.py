@@ -21,6 +21,7 @@ from tracker.errors import NotFound, ValidationError
 from tracker.formats.tables import records_to_csv
 from tracker.i18n import current_lang, gettext, has_text
 from tracker.models import AuditEntry, Project, User
+from tracker.params import parse_page
 from tracker.queries.audit import (
     ACCOUNT_KINDS,
     PROJECT_KINDS,
@@ -153,10 +154,7 @@ def _filter() -> tuple[AuditFilter, tuple[str, ...]]:
 def audit() -> Any:
     f, kinds = _filter()
     session = db_session()
-    try:
-        page = max(1, int(request.args.get("page", "1")[:6]))
-    except ValueError:
-        page = 1
+    page = parse_page(request.args)
     total = count_entries(session, f, kinds)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
