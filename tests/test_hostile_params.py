@@ -186,7 +186,8 @@ def test_a_bad_q_value_never_fails_a_big_body(seeded_app, client):
 def test_405_says_which_methods_are_allowed(client):
     for method, url, json_body in [
         ("post", "/projects", False), ("delete", "/map", False), ("put", "/", False),
-        ("post", "/api/v1/projects", True), ("delete", "/api/v1/projects/ql61c-phase2", True),
+        # POST /api/v1/projects and PATCH/DELETE of a project are the write API's
+        ("put", "/api/v1/projects", True), ("put", "/api/v1/projects/ql61c-phase2", True),
         ("post", "/ogc/collections", True), ("patch", "/ogc/collections/projects/items", True),
     ]:
         response = getattr(client, method)(url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TrackerError(Exception):
     """Base: a message a person can act on, and the HTTP status it maps to."""
@@ -15,8 +17,8 @@ class TrackerError(Exception):
         self.detail = detail
         self.field = field
 
-    def to_dict(self) -> dict[str, str | None]:
-        out: dict[str, str | None] = {"error": self.message, "detail": self.detail}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.message, "detail": self.detail}
         if self.field:
             out["parameter"] = self.field
         return out
@@ -71,3 +73,59 @@ class TooManyAttempts(TrackerError):
     def __init__(self, message: str, retry_after: int, detail: str | None = None):
         super().__init__(message, detail=detail)
         self.retry_after = retry_after
+
+
+class Conflict(TrackerError):
+    """The change collides with what is stored (a code that is already taken)."""
+
+    http_status = 409
+    error = "conflict"
+
+
+class PreconditionFailed(TrackerError):
+    """A write based on a version that is no longer current (a stale If-Match or edit form):
+    nothing was changed. `current_version` is the version now stored; `changes` what others
+    changed since (plain dicts: at, actor, kind, summary, fields), for the reply to say."""
+
+    http_status = 412
+    error = "precondition_failed"
+
+    def __init__(self, message: str, detail: str | None = None,
+                 current_version: int | None = None,
+                 changes: list[dict[str, Any]] | None = None):
+        super().__init__(message, detail=detail)
+        self.current_version = current_version
+        self.changes = changes or []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "changes": self.changes}
+
+
+class InvalidFields(TrackerError):
+    """Input that breaks the register's rules, field by field: `errors` lists every field
+    that is wrong and why ({"field", "message"}), so a client can fix them all at once."""
+
+    http_status = 422
+    error = "invalid_fields"
+
+    def __init__(self, message: str, errors: list[dict[str, str]], detail: str | None = None):
+        super().__init__(message, detail=detail)
+        self.errors = errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "errors": self.errors}
+
+
+class PreconditionRequired(TrackerError):
+    """A write that did not say which version it changes (no If-Match): refused, so no
+    client can overwrite a change it never saw."""
+
+    http_status = 428
+    error = "precondition_required"
+
+
+class UnsupportedMediaType(TrackerError):
+    """A request body that is not the media type the endpoint reads (JSON)."""
+
+    http_status = 415
+    error = "unsupported_media_type"

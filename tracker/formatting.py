@@ -77,6 +77,12 @@ def moment(value: datetime | None, lang: str = "vi") -> str:
     return no_data(lang) if value is None else vietnam_time(value).strftime("%d/%m/%Y %H:%M")
 
 
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time as Vietnam reads it, '02/12/2026 14:05'; a dash when there is none
+    (tables of accounts and of the audit trail)."""
+    return "–" if value is None else vietnam_time(value).strftime("%d/%m/%Y %H:%M")
+
+
 def iso_moment(value: datetime | None) -> str | None:
     """The same instant in ISO 8601 with its +07:00 offset, for <time datetime>."""
     return None if value is None else vietnam_time(value).isoformat(timespec="minutes")

@@ -106,6 +106,14 @@ class Project(Base):
     sort_name_en: Mapped[str] = mapped_column(Text, default="", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # The row version (SQLAlchemy's version counter): every UPDATE checks and bumps it, so a
+    # write based on an older read fails (StaleDataError) instead of overwriting; it is the
+    # strong ETag of the project's API resource and the version an edit form carries.
+    version_id: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    # Soft delete (admins): the row and its history stay, every view and export leaves it out
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     provinces: Mapped[list[ProjectProvince]] = relationship(
         back_populates="project", cascade="all, delete-orphan",
@@ -127,7 +135,8 @@ class Project(Base):
         return iso_partial(getattr(self, name), getattr(self, f"{name}_precision"))
 
     def latest_update(self) -> StatusUpdate | None:
-        return max(self.updates, key=lambda u: (u.as_of, u.id or 0), default=None)
+        # on the same day the later entry wins; one not yet flushed (no id) is the latest
+        return max(self.updates, key=lambda u: (u.as_of, u.id is None, u.id or 0), default=None)
 
     def refresh_derived(self) -> None:
         """Recompute everything derived: geometry facts, current status, search text."""
@@ -335,6 +344,9 @@ class AuditEntry(Base):
         ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     summary: Mapped[str] = mapped_column(Text)
     changes: Mapped[str] = mapped_column(Text, default="[]")
+    # the project's row version after the change: "what changed since version N" for a stale
+    # edit form or a 412 (None for entries that change no project)
+    project_version: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User | None] = relationship()
     project: Mapped[Project | None] = relationship()

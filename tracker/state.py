@@ -14,7 +14,7 @@ from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import SchemaBehind
 
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0007"
 
 
 @dataclass

@@ -219,7 +219,8 @@ def test_conditional_get_answers_304(api):
         first = api.get(url)
         assert first.status_code == 200, url
         etag, modified = first.headers["ETag"], first.headers.get("Last-Modified")
-        assert etag.startswith('W/"'), url
+        # weak tags, but a project's own resource: a strong one (its row version, for If-Match)
+        assert etag.startswith('"' if url == "/api/v1/projects/ql61c-phase2" else 'W/"'), url
         again = api.get(url, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.data == b"", url
         assert again.headers["ETag"] == etag

@@ -128,8 +128,9 @@ def last_modified_for(last_updated: datetime | None, today: date | None = None
 def _etag_matches(header: str, etag: str) -> bool:
     if header.strip() == "*":
         return True
-    weak = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == weak for tag in header.split(","))
+    weak = uncoded_etag(etag.removeprefix("W/"))
+    return any(uncoded_etag(tag.strip().removeprefix("W/")) == weak
+               for tag in header.split(","))
 
 
 def validators(etag: str, last_modified: datetime | None) -> dict[str, str]:
@@ -284,3 +285,50 @@ def cors_headers(origin: str | None, allowed: tuple[str, ...], preflight: bool
     if preflight:
         headers.update(PREFLIGHT_HEADERS)
     return headers
+
+
+# --------------------------------------------------------------------------- writes
+
+def version_etag(key: str, version: int, body: bytes) -> str:
+    """A strong entity tag of one versioned resource: its row version (SQLAlchemy's counter,
+    which every write moves) and a digest of the representation (which also depends on the
+    day, days late, and on cited sources' text), e.g. '"ql61c-phase2.v4.1f0c…"'."""
+    digest = hashlib.sha256(REPRESENTATION_VERSION.encode() + b"|" + body).hexdigest()[:16]
+    return f'"{key}.v{version}.{digest}"'
+
+
+def tag_version(tag: str) -> int | None:
+    """The row version a tag from `version_etag` names (None for any other tag)."""
+    core = tag.strip().removeprefix("W/").strip('"')
+    _key, _, rest = core.rpartition(".v")
+    number = rest.partition(".")[0]
+    return int(number) if number.isdigit() and len(number) < 10 else None
+
+
+def if_match(request: Request) -> list[str] | None:
+    """The entity tags of If-Match (None when the header is absent; '*' is kept as is)."""
+    header = next((v for k, v in request.headers.items() if k.lower() == "if-match"), None)
+    if header is None:
+        return None
+    return [t.strip() for t in header.split(",") if t.strip()]
+
+
+def matches_strongly(tags: list[str], etag: str) -> bool:
+    """If-Match's strong comparison (RFC 9110 §8.8.3.2): a weak tag never matches; the
+    gzip-coded twin of the tag (`coded_etag`) names the same version."""
+    return any(not t.startswith("W/") and uncoded_etag(t) == etag for t in tags)
+
+
+GZIP_TAG = "-gzip"
+
+
+def coded_etag(etag: str) -> str:
+    """The tag of the gzip-coded representation: a strong tag must differ between codings
+    (RFC 9110 §8.8.1), a weak one may stay the same."""
+    if etag.startswith("W/") or not etag.endswith('"'):
+        return etag
+    return etag[:-1] + GZIP_TAG + '"'
+
+
+def uncoded_etag(etag: str) -> str:
+    return etag[:-len(GZIP_TAG) - 1] + '"' if etag.endswith(GZIP_TAG + '"') else etag

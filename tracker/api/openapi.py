@@ -1,4 +1,5 @@
-"""The OpenAPI 3.0.3 document of the read API (/api/v1) and the OGC API – Features (/ogc).
+"""The OpenAPI 3.0.3 document of the API (/api/v1: reads, exports, writes) and the OGC API –
+Features (/ogc).
 
 Built from the same tables the endpoints use (filters, formats, fields, vocabularies,
 collections); tests check that it lists exactly the routes the app serves under /api/ and
@@ -21,6 +22,8 @@ from tracker.api.ogc_meta import (
     PROPERTY_FILTERS,
 )
 from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, family_schema, ref, schemas
+from tracker.api.openapi_writes import SECURITY_SCHEMES, WRITE_PARAMETERS, write_operations
+from tracker.api.openapi_writes import schemas as write_schemas
 from tracker.formats.base import CARD_PLACES, CRS_FORMATS, FORMATS, MEDIA_TYPES
 from tracker.params import (
     DEFAULT_LIMIT,
@@ -125,6 +128,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                         "hau-giang"),
     "code": _path("code", "Project code.", {"type": "string", "pattern": CODE_PATTERN},
                   EXAMPLE_CODE),
+    **WRITE_PARAMETERS,
 }
 
 FILTERS = ("status", "kind", "province", "owner", "q", "bboxFilter", "updated_since")
@@ -292,6 +296,13 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _with_writes(paths: dict[str, Any]) -> dict[str, Any]:
+    """The read paths, with the write operations added beside their GET."""
+    for path, operations in write_operations().items():
+        paths[path] = {**paths[path], **operations}
+    return paths
+
+
 def document(base_url: str) -> dict[str, Any]:
     """The OpenAPI document; `base_url` (scheme://host) is its server."""
     return {
@@ -304,9 +315,15 @@ def document(base_url: str) -> dict[str, Any]:
                  "precision (YYYY, YYYY-MM or YYYY-MM-DD). Every response carries ETag and "
                  "Last-Modified and answers a conditional GET with 304; JSON is gzipped when "
                  "the client accepts it; GET is open to other origins (CORS). Errors are JSON "
-                 "{\"error\", \"detail\"} (and `parameter` for a bad parameter)."},
+                 "{\"error\", \"detail\"} (and `parameter` for a bad parameter). Writes "
+                 "(POST, PATCH, DELETE) need an editor (deleting: an admin), by API token "
+                 "(Authorization: Bearer) or by a signed-in session with its CSRF token "
+                 "(X-CSRFToken); a change of a project sends If-Match with the project's "
+                 "strong ETag."},
         "servers": [{"url": base_url}],
-        "tags": [{"name": "projects"}, {"name": "exports"}, {"name": "ogc"}, {"name": "api"}],
-        "paths": _paths(),
-        "components": {"parameters": PARAMETERS, "schemas": schemas()},
+        "tags": [{"name": "projects"}, {"name": "writes"}, {"name": "exports"},
+                 {"name": "ogc"}, {"name": "api"}],
+        "paths": _with_writes(_paths()),
+        "components": {"parameters": PARAMETERS, "schemas": {**schemas(), **write_schemas()},
+                       "securitySchemes": SECURITY_SCHEMES},
     }

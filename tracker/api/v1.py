@@ -7,6 +7,7 @@ tracker/web/api.py is the thin Flask adapter.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ from tracker.api.http import (
     html_version,
     last_modified_for,
     next_prev_links,
+    version_etag,
 )
 from tracker.api.openapi import document
 from tracker.errors import BadParameter, NotFound
@@ -163,7 +165,7 @@ def _update(u: Any) -> dict[str, Any]:
             if u.created_at else None}
 
 
-def _project_or_404(session: Session, code: str) -> Project:
+def project_or_404(session: Session, code: str) -> Project:
     p = get_project(session, code)
     if p is None:
         raise NotFound(f"no project with code {code!r}",
@@ -171,13 +173,12 @@ def _project_or_404(session: Session, code: str) -> Project:
     return p
 
 
-def project_detail(session: Session, request: Request, code: str) -> Reply:
-    """GET /api/v1/projects/<code>: the record plus description, geometry, funding, sources."""
-    check_known(request.args, ())
-    p = _project_or_404(session, code)
+def project_document(p: Project, request: Request) -> dict[str, Any]:
+    """The project's JSON resource: the record plus description, geometry, funding, sources."""
+    code = p.code
     g = p.geometry
     latest = p.latest_update()
-    doc = {
+    return {
         **exports.site_urls([project_record(p, request.today)], request.base_url)[0],
         "description_vi": p.description_vi,
         "description_en": p.description_en,
@@ -198,13 +199,31 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
              "type": GEOJSON},
         ],
     }
-    return _by_body(request, dumps(doc), JSON, p.updated_at, request.today)
+
+
+def project_body(p: Project, request: Request) -> tuple[bytes, str]:
+    """The resource's bytes and its strong ETag: the row version and a digest of the
+    document with its links relative, so every host name and every worker of a deploy gives
+    the same tag for the same data (what a GET answers, and If-Match is compared with)."""
+    body = dumps(project_document(p, request))
+    same_everywhere = dumps(project_document(p, replace(request, base_url="")))
+    return body, version_etag(p.code, p.version_id, same_everywhere)
+
+
+def project_detail(session: Session, request: Request, code: str) -> Reply:
+    """GET /api/v1/projects/<code>: the record plus description, geometry, funding, sources,
+    with a strong ETag from the row version (send it back in If-Match to change it)."""
+    check_known(request.args, ())
+    p = project_or_404(session, code)
+    body, etag = project_body(p, request)
+    return cached(request, etag, last_modified_for(p.updated_at, request.today), lambda: body,
+                  JSON)
 
 
 def project_updates(session: Session, request: Request, code: str) -> Reply:
     """GET /api/v1/projects/<code>/updates: the dated history, oldest first."""
     check_known(request.args, ())
-    p = _project_or_404(session, code)
+    p = project_or_404(session, code)
     items = [_update(u) for u in sorted(p.updates, key=lambda u: (u.as_of, u.id or 0))]
     doc = {"project": code, "items": items, "total": len(items), "links": [
         {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/updates"), "type": JSON},

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.models import Project
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.select import apply_filter, is_late, project_period_columns
+from tracker.queries.select import apply_filter, is_late, live, project_period_columns
 from tracker.rules import days_late
 
 
@@ -135,7 +135,7 @@ def projects_extent(session: Session, f: ProjectFilter | None = None
     open_end = func.sum(case((and_(end.is_(None), start.is_not(None)), 1), else_=0))
     stmt = select(func.min(Project.min_lon), func.min(Project.min_lat),
                   func.max(Project.max_lon), func.max(Project.max_lat), func.min(start),
-                  func.max(end), open_start, open_end)
+                  func.max(end), open_start, open_end).where(live())
     if f is not None:
         stmt = apply_filter(stmt, f, is_postgres(session))
     x0, y0, x1, y1, t0, t1, n0, n1 = session.execute(stmt).one()

@@ -33,7 +33,9 @@ _KIND_ORDER = {k.code: i for i, k in enumerate(vocab.KINDS, start=1)}
 
 
 def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
-    """Add the filter's conditions to any SELECT over projects (rows, counts, sums)."""
+    """Add the filter's conditions to any SELECT over projects (rows, counts, sums). A
+    soft-deleted project is in no selection (every view, count and export leaves it out)."""
+    stmt = stmt.where(live())
     if f.status:
         stmt = stmt.where(Project.status.in_(f.status))
     if f.kind:
@@ -62,6 +64,11 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
     if f.geometry_types:
         stmt = stmt.where(Project.geometry_type.in_(f.geometry_types))
     return where_period(stmt, f.period)
+
+
+def live() -> Any:
+    """Projects that are not soft-deleted."""
+    return Project.deleted_at.is_(None)
 
 
 # ------------------------------------------------ SQL twins of tracker.rules (pinned equal by
@@ -143,7 +150,9 @@ def count_projects(session: Session, f: ProjectFilter) -> int:
 
 
 def get_project(session: Session, code: str) -> Project | None:
-    return session.scalar(select(Project).where(Project.code == code).options(
+    """The project with this code, with its history; None when there is none or it was
+    deleted (a deleted project is gone from every page and API answer)."""
+    return session.scalar(select(Project).where(Project.code == code, live()).options(
         selectinload(Project.provinces), selectinload(Project.funding_lines),
         selectinload(Project.updates), selectinload(Project.source_links)))
 

@@ -12,7 +12,9 @@ from tracker.web import (
     account,
     api,
     assets,
+    audit_pages,
     deploy,
+    editing,
     errors,
     map_frames,
     ogcapi,
@@ -37,3 +39,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(editing.bp)
+    app.register_blueprint(audit_pages.bp)

@@ -9,7 +9,6 @@ the reader's language.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,15 +20,13 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from tracker import auth, vocab
 from tracker.audit import Actor
 from tracker.errors import NotFound, TooManyAttempts, Unauthorized
+from tracker.formatting import local_time
 from tracker.i18n import current_lang, gettext
 from tracker.models import User
 from tracker.web.access import SIGNED_IN_AT, require_role, role_label, signed_in_user, throttle
 from tracker.web.request import db_session
 
 bp = Blueprint("account", __name__)
-
-VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving time
-
 
 # --------------------------------------------------------------------------- forms
 
@@ -95,13 +92,6 @@ def _mismatch(form: Any) -> bool:
 
 
 # --------------------------------------------------------------------------- helpers
-
-def local_time(value: datetime | None) -> str:
-    """A stored UTC time as Vietnam reads it: '02/12/2026 14:05'."""
-    if value is None:
-        return "–"
-    return value.replace(tzinfo=UTC).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
-
 
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site (never another host, never a scheme) is a place to go next."""

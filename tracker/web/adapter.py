@@ -43,6 +43,8 @@ def respond(reply: http.Reply) -> Response:
                 http.accepts_gzip(request.headers.get("Accept-Encoding")):
             body = http.gzip_body(body)
             headers["Content-Encoding"] = "gzip"
+            if "ETag" in headers:  # a strong tag names one coding only
+                headers["ETag"] = http.coded_etag(headers["ETag"])
     if request.path.startswith("/ogc") and "f" not in request.args:
         http.vary(headers, "Accept")
     response = Response(body, status=reply.status, headers=headers)

@@ -1,15 +1,19 @@
-"""/api/v1: the read API and the exports. Thin: build a Request, call tracker.api, respond."""
+"""/api/v1: the read API, the exports and the writes. Thin: build a Request, call
+tracker.api, respond. Who writes is decided by tracker.web.access (a session cookie with the
+CSRF token, or a bearer token) before the view runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from tracker.api import v1 as api
+from tracker.api import v1_write as write_api
 from tracker.formats.base import FORMATS
+from tracker.web.access import signed_in_user
 from tracker.web.adapter import add_cors, api_request, feature_cache, install_feature_cache, respond
-from tracker.web.request import db_session
+from tracker.web.request import db_session, state
 
 bp = Blueprint("api", __name__, url_prefix=api.PREFIX)
 bp.record_once(lambda setup: install_feature_cache(setup.app))
@@ -58,3 +62,34 @@ def summary() -> Any:
 @bp.route("/oc4ids.json")
 def oc4ids() -> Any:
     return respond(api.oc4ids_package(db_session(), api_request()))
+
+
+# --------------------------------------------------------------------------- writes
+
+def _write() -> write_api.Write:
+    """This request as a write: the body (at most TRACKER_MAX_UPLOAD_MB), who sends it."""
+    request.max_content_length = state().settings.max_upload_bytes  # larger: 413
+    body = request.get_data(cache=True)
+    return write_api.Write(request=api_request(), body=body,
+                           content_type=request.headers.get("Content-Type", ""),
+                           user=signed_in_user(), max_vertices=state().settings.max_vertices)
+
+
+@bp.route("/projects", methods=["POST"])
+def create_project() -> Any:
+    return respond(write_api.create_project(db_session(), _write()))
+
+
+@bp.route("/projects/<code>", methods=["PATCH"])
+def edit_project(code: str) -> Any:
+    return respond(write_api.edit_project(db_session(), _write(), code))
+
+
+@bp.route("/projects/<code>", methods=["DELETE"])
+def delete_project(code: str) -> Any:
+    return respond(write_api.delete_project(db_session(), _write(), code))
+
+
+@bp.route("/projects/<code>/updates", methods=["POST"])
+def record_update(code: str) -> Any:
+    return respond(write_api.record_update(db_session(), _write(), code))

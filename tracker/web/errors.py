@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
-from tracker.errors import BadParameter, TrackerError
+from tracker.errors import BadParameter, InvalidFields, PreconditionFailed, TrackerError
 from tracker.i18n import gettext
 from tracker.web.request import wants_json
 
@@ -27,8 +27,15 @@ def _handle_tracker_error(exc: TrackerError) -> Any:
         detail = exc.message + (f" ({exc.detail})" if exc.detail else "")
         return _render_error(exc.http_status, gettext("error.parameter", name=exc.field),
                              detail, {})
-    extra = {"parameter": exc.field} if exc.field else {}
-    return _render_error(exc.http_status, exc.message, exc.detail, extra)
+    extra: dict[str, Any] = {"parameter": exc.field} if exc.field else {}
+    shown = exc.detail
+    if isinstance(exc, InvalidFields):  # 422: every field that is wrong, and why
+        extra["errors"] = exc.errors
+        shown = "; ".join(e["message"] for e in exc.errors) or shown
+    elif isinstance(exc, PreconditionFailed):  # 412: what changed since the version read
+        extra.update(current_version=exc.current_version, changes=exc.changes)
+    return _render_error(exc.http_status, exc.message,
+                         shown if not wants_json() else exc.detail, extra)
 
 
 def _handle_http_error(exc: HTTPException) -> Any:

@@ -1,0 +1,287 @@
+"""Editing in the browser, through the Flask test client on SQLite and PostGIS: each role
+against each form, CSRF, every field's error next to it in the reader's language with what
+was typed kept, a stale form saying who changed what since, status updates and sources,
+geometry from a file or a drawing, the soft delete, and typed markup shown as text."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from tests.db_dump import dump
+from tests.web.forms import field_errors, form_values
+from tests.web.test_account_pages import csrf, make_users, sign_in
+from tracker.models import AuditEntry, Project, Source
+from tracker.queries.select import get_project
+
+CODE = "ql61c-phase2"
+PAGE = f"/projects/{CODE}"
+FORMS = {  # name: (url, what saving it makes the project page say, the least role)
+    "create": ("/projects/_new", "create", "editor"),
+    "edit": (f"{PAGE}/edit", "edit", "editor"),
+    "update": (f"{PAGE}/update", "status_update", "editor"),
+    "geometry": (f"{PAGE}/geometry", "geometry", "editor"),
+    "delete": (f"{PAGE}/delete", None, "admin"),
+}
+RANK = {"viewer": 1, "editor": 2, "admin": 3}
+LINE = {"type": "LineString", "coordinates": [[105.60, 9.85], [105.70, 9.92], [105.75, 9.95]]}
+
+
+@pytest.fixture
+def people(seeded_app):
+    make_users(seeded_app, ("an", "admin"), ("lan", "editor"), ("minh", "viewer"))
+    return seeded_app
+
+
+def client_of(app, who: str | None):
+    client = app.test_client()
+    if who:
+        assert sign_in(client, who).status_code == 303
+    return client
+
+
+def filled(name: str, values: dict) -> dict:
+    """A valid submission of each form (from what the form showed)."""
+    if name == "create":
+        values.update(code="dt999-moi", name_vi="Đường tỉnh 999", provinces=["hau-giang"])
+    elif name == "edit":
+        values.update(name_en="Renamed in the form", total_investment_vnd="3.900.000.000.000")
+    elif name == "update":
+        values.update(as_of="30/11/2026", status="under_construction", progress_pct="12,5")
+    elif name == "geometry":
+        values.update(geometry_json=json.dumps(LINE), geometry_accuracy="digitised")
+    return values
+
+
+def engine(app):
+    return app.extensions["tracker"].engine
+
+
+@pytest.mark.parametrize("role", [None, "viewer", "editor", "admin"])
+@pytest.mark.parametrize("name", list(FORMS))
+def test_each_role_against_each_form(people, role, name):
+    url, saved, least = FORMS[name]
+    who = {"viewer": "minh", "editor": "lan", "admin": "an"}.get(role)
+    client = client_of(people, who)
+    admin = client_of(people, "an")
+    values = filled(name, form_values(admin.get(url).text, url))
+    values["csrf_token"] = csrf(client.get("/sign-in" if who is None else "/account").data)
+    before = dump(engine(people))
+    shown = client.get(url)
+    posted = client.post(url, data=values)
+    if role is None:
+        for r in (shown, posted):
+            assert r.status_code == 303 and "/sign-in" in r.headers["Location"]
+    elif RANK[role] < RANK[least]:
+        assert shown.status_code == posted.status_code == 403
+    else:
+        assert shown.status_code == 200
+        assert posted.status_code == 303, field_errors(posted.text) or posted.text[:2000]
+        if saved:
+            assert f"saved={saved}" in posted.headers["Location"]
+            page = client.get(posted.headers["Location"])
+            assert "saved-notice" in page.text
+        else:
+            assert client.get(PAGE).status_code == 404
+        return
+    assert dump(engine(people)) == before
+
+
+def test_a_form_post_without_its_csrf_token_is_refused(people):
+    client = client_of(people, "lan")
+    values = filled("edit", form_values(client.get(f"{PAGE}/edit").text, f"{PAGE}/edit"))
+    before = dump(engine(people))
+    for token in (None, "forged"):
+        data = {**values, "csrf_token": token} if token else {
+            k: v for k, v in values.items() if k != "csrf_token"}
+        r = client.post(f"{PAGE}/edit", data=data)
+        assert r.status_code == 400 and "Biểu mẫu đã hết hạn" in r.text
+    assert dump(engine(people)) == before
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("vi", {"progress_pct": "Tiến độ là một số từ 0 đến 100.",
+            "as_of": "Cần ngày tính đến", "disbursed_vnd": "Cần một số nguyên"}),
+    ("en", {"progress_pct": "Progress is a number from 0 to 100.",
+            "as_of": "The as-of date is needed", "disbursed_vnd": "A whole number"}),
+])
+def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, words):
+    client = client_of(people, "lan")
+    url = f"{PAGE}/update"
+    values = form_values(client.get(f"{url}?lang={lang}").text, url)
+    values.update(as_of="31/02/2026", progress_pct="150", disbursed_vnd="nhiều",
+                  note="<b>kept</b> {{ 7*7 }}", status="under_construction")
+    before = dump(engine(people))
+    r = client.post(f"{url}?lang={lang}", data=values)
+    assert r.status_code == 422
+    errors = field_errors(r.text)
+    assert set(errors) == set(words), errors
+    for field, text in words.items():
+        assert any(text in m for m in errors[field]), (field, errors[field])
+    kept = form_values(r.text, url)
+    assert kept["note"] == "<b>kept</b> {{ 7*7 }}" and kept["progress_pct"] == "150"
+    assert kept["as_of"] == "31/02/2026" and kept["status"] == "under_construction"
+    assert "&lt;b&gt;kept&lt;/b&gt; {{ 7*7 }}" in r.text
+    assert dump(engine(people)) == before
+
+
+def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):
+    lan, an = client_of(people, "lan"), client_of(people, "an")
+    url = f"{PAGE}/edit"
+    mine = form_values(lan.get(url).text, url)
+    theirs = form_values(an.get(url).text, url)
+    theirs["owner"] = "Sở Giao thông vận tải"
+    assert an.post(url, data=theirs).status_code == 303
+    mine["name_en"] = "My own name"
+    r = lan.post(url, data=mine)
+    assert r.status_code == 409
+    assert "stale-notice" in r.text and "an" in r.text
+    assert 'data-field="owner"' in r.text and "Sở Giao thông vận tải" in r.text
+    kept = form_values(r.text, url)
+    assert kept["name_en"] == "My own name" and kept["version"] == "2"
+    with people.extensions["tracker"].sessions() as s:
+        assert get_project(s, CODE).name_en != "My own name"
+    again = lan.post(url, data=kept)  # sent again, knowing the other change
+    assert again.status_code == 303
+    with people.extensions["tracker"].sessions() as s:
+        p = get_project(s, CODE)
+        assert (p.name_en, p.version_id) == ("My own name", 3)
+
+
+def test_a_status_update_with_a_new_source_reaches_the_page_and_its_history(people):
+    client = client_of(people, "lan")
+    url = f"{PAGE}/update"
+    values = form_values(client.get(url).text, url)
+    values.update(as_of="03/2026", status="under_construction", progress_pct="7,5",
+                  disbursed_vnd="1.000.000.000", note="Đã khởi công", note_en="Started",
+                  source="_new", source_publisher="Sở Xây dựng Cần Thơ",
+                  source_published="20/11/2026", source_url="https://sxd.cantho.gov.vn/a")
+    r = client.post(url, data=values)
+    assert r.status_code == 303, field_errors(r.text)
+    with people.extensions["tracker"].sessions() as s:
+        p = get_project(s, CODE)
+        [u] = [u for u in p.updates if u.author == "Lan"]
+        assert (u.as_of.isoformat(), u.as_of_precision, u.progress_pct, u.disbursed_vnd) == (
+            "2026-03-01", "month", 7.5, 1_000_000_000)
+        assert u.source.key == "so-xay-dung-can-tho-2026-11-20"
+        assert s.scalar(select(Source).where(Source.key == u.source.key)).url.endswith("/a")
+    page = client.get(PAGE).text
+    assert "Đã khởi công" in page and "03/2026" in page
+    assert 'class="project-audit' in page and "Cập nhật tình trạng" in page
+    english = client.get(PAGE + "?lang=en").text
+    assert "Started" in english and "Change history" in english
+
+
+@pytest.mark.parametrize("upload", ["file", "drawing"])
+def test_the_geometry_comes_from_a_file_or_a_drawing(people, upload):
+    client = client_of(people, "lan")
+    url = f"{PAGE}/geometry"
+    values = form_values(client.get(url).text, url)
+    values["geometry_accuracy"] = "surveyed"
+    if upload == "file":
+        doc = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": LINE}]}
+        values["geometry_file"] = (io.BytesIO(json.dumps(doc).encode()), "tuyen.geojson")
+    else:
+        values["geometry_json"] = json.dumps(LINE)
+    r = client.post(url, data=values, content_type="multipart/form-data")
+    assert r.status_code == 303, field_errors(r.text)
+    with people.extensions["tracker"].sessions() as s:
+        p = get_project(s, CODE)
+        assert [list(c) for c in p.geometry.coords] == LINE["coordinates"]
+        assert p.geometry_accuracy == "surveyed"
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.kind == "geometry"
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    (b"not json", "not valid JSON"),
+    (json.dumps({"type": "Point", "coordinates": [105.7, 10.0]}).encode(), "must be a"),
+    (json.dumps({"type": "LineString", "coordinates": [[1, 1], [2, 2]]}).encode(),
+     "outside the region"),
+    (json.dumps({"type": "FeatureCollection", "features": []}).encode(), "0 features"),
+    (json.dumps({"type": "LineString", "coordinates": [[105.6, 9.8], [105.7, 9.9]],
+                 "crs": {"type": "name", "properties": {"name": "EPSG:3405"}}}).encode(),
+     "EPSG:3405"),
+])
+def test_a_geometry_that_cannot_be_used_is_refused_next_to_the_file(people, content, words):
+    client = client_of(people, "lan")
+    url = f"{PAGE}/geometry"
+    values = form_values(client.get(url).text, url)
+    values["geometry_file"] = (io.BytesIO(content), "x.geojson")
+    before = dump(engine(people))
+    r = client.post(url, data=values, content_type="multipart/form-data")
+    assert r.status_code == 422
+    [message] = field_errors(r.text)["geometry_file"]
+    assert "Vị trí không dùng được" in message
+    assert words in r.text
+    assert dump(engine(people)) == before
+
+
+def test_typed_markup_and_template_braces_show_as_text_everywhere(people):
+    client = client_of(people, "lan")
+    url = f"{PAGE}/edit"
+    values = form_values(client.get(url).text, url)
+    hostile = "<script>alert(1)</script> {{ 7*7 }} {% if 1 %}x{% endif %}"
+    values.update(name_vi=hostile, owner="=HYPERLINK(\"http://evil\")")
+    assert client.post(url, data=values).status_code == 303
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} {% if 1 %}x{% endif %}"
+    for page in (PAGE, "/projects?q=ql61c", "/audit", f"{PAGE}/edit", f"{PAGE}/update"):
+        text = client.get(page).text
+        assert "<script>alert(1)" not in text, page
+        assert escaped in text.replace("&#34;", '"').replace("&#39;", "'"), page
+    popup = client.get(f"/map/popup/{CODE}.json").json["properties"]
+    assert popup["name_vi"] == hostile and popup["owner"] == values["owner"]
+    api = client.get(f"/api/v1/projects/{CODE}").json
+    assert api["name_vi"] == hostile
+    csv = client.get(f"/audit.csv?project={CODE}").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv and ",=HYPERLINK" not in csv
+
+
+def test_the_audit_pages_are_for_editors_and_admins_and_filter(people):
+    lan = client_of(people, "lan")
+    url = f"{PAGE}/edit"
+    values = form_values(lan.get(url).text, url)
+    values["name_en"] = "Audited"
+    assert lan.post(url, data=values).status_code == 303
+    assert client_of(people, None).get("/audit").status_code == 303
+    assert client_of(people, "minh").get("/audit").status_code == 403
+    viewer_page = client_of(people, "minh").get(PAGE).text
+    assert "project-audit" not in viewer_page and 'data-link="edit"' not in viewer_page
+    page = lan.get("/audit").text
+    assert 'data-kind="edit"' in page and "Audited" in page
+    assert 'data-kind="user"' not in page  # accounts' changes: admins only
+    admin = client_of(people, "an").get("/audit").text
+    assert 'data-kind="user"' in admin
+    assert lan.get("/audit?kind=user").status_code == 400
+    assert 'data-kind="edit"' in lan.get("/audit?person=lan&kind=edit").text
+    assert 'data-kind="edit"' not in lan.get("/audit?person=an").text
+    assert 'data-kind="edit"' not in lan.get("/audit?project=dt926").text
+    assert 'data-kind="edit"' not in lan.get("/audit?until=2020-01-01").text
+    with people.extensions["tracker"].sessions() as s:
+        entry = s.scalar(select(AuditEntry).where(AuditEntry.kind == "edit"))
+        local = entry.at.replace(tzinfo=None)
+    from datetime import timedelta
+    shown = (local + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
+    assert shown in page  # Vietnam time
+    csv = lan.get("/audit.csv?kind=edit").data.decode("utf-8-sig").splitlines()
+    assert csv[0] == "at,actor,kind,project,summary,field,old,new"
+    assert any("+07:00,lan,edit,ql61c-phase2" in line and ",name_en," in line for line in csv)
+
+
+def test_the_soft_delete_form_removes_the_project_from_the_pages(people):
+    admin = client_of(people, "an")
+    values = form_values(admin.get(f"{PAGE}/delete").text, f"{PAGE}/delete")
+    assert admin.post(f"{PAGE}/delete", data=values).status_code == 303
+    assert admin.get(PAGE).status_code == 404
+    assert f'href="{PAGE}"' not in admin.get("/projects").text
+    rows = admin.get("/projects.csv").data.decode("utf-8-sig").splitlines()
+    assert len(rows) > 5 and not any(row.startswith(f"{CODE},") for row in rows)
+    assert admin.get(f"/map?project={CODE}").status_code == 404
+    trail = admin.get(f"/audit?project={CODE}").text
+    assert 'data-kind="delete"' in trail
+    with people.extensions["tracker"].sessions() as s:
+        assert s.scalar(select(Project).where(Project.code == CODE)).deleted_at is not None

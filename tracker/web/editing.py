@@ -1,0 +1,327 @@
+"""Editing in the browser (editors; deleting: admins): a new project, a project's values, a
+status update, its geometry (a GeoJSON file, or points and lines drawn on the map), a soft
+delete.
+
+Views are thin: the form (tracker.web.edit_forms) turns typed text into raw values, a service
+(tracker.services.projects) validates, changes, audits and commits. A refused form comes back
+with what was typed and every field's error next to it (422); a form based on a version that
+is no longer current says who changed what since and keeps what was typed (409), with the
+current version, so sending it again is a decision made knowing the other change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from maps.project_map import OSM_TILES_URL
+from tracker import formatting, vocab
+from tracker.audit import Actor
+from tracker.errors import InvalidFields, NotFound, PreconditionFailed, ValidationError
+from tracker.formats.geojson import geometry_geojson
+from tracker.formats.seedfile import _geometry as geometry_from_geojson
+from tracker.formats.seedfile import load_json
+from tracker.i18n import current_lang, gettext
+from tracker.models import Project, Source, User
+from tracker.queries.audit import changes_since
+from tracker.queries.select import get_project
+from tracker.services import projects as service
+from tracker.text import fold
+from tracker.web.access import require_role, signed_in_user
+from tracker.web.edit_forms import (
+    ATTRIBUTES,
+    UPDATE,
+    AttributesForm,
+    CreateForm,
+    DeleteForm,
+    GeometryForm,
+    UpdateForm,
+    display_date,
+    place_errors,
+    raw_values,
+    set_choices,
+    source_value,
+    unreadable_errors,
+)
+from tracker.web.request import db_session, state
+
+bp = Blueprint("editing", __name__)
+
+WGS84_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84",
+               "urn:ogc:def:crs:EPSG::4326", "EPSG:4326")
+
+
+def _me() -> User:
+    user = signed_in_user()
+    assert user is not None  # require_role ran first
+    return user
+
+
+def _project_or_404(code: str) -> Project:
+    project = get_project(db_session(), code)
+    if project is None:
+        raise NotFound(gettext("project.not_found", code=code))
+    return project
+
+
+def _sources() -> list[tuple[str, str]]:
+    """The stored sources as choices: "title (key)"."""
+    rows = db_session().scalars(select(Source).order_by(Source.key))
+    return [(s.key, f"{s.title or s.publisher} ({s.key})") for s in rows]
+
+
+def _new_source_key(value: Any) -> Any:
+    """A new source without a key gets one from its publisher and date ("so-xay-dung-can-tho-
+    2026-11-20"), made unique; the key is the source's stable name in files and the API."""
+    if not isinstance(value, dict) or value.get("key") or not value.get("publisher"):
+        return value
+    stem = re.sub(r"[^a-z0-9]+", "-", fold(value["publisher"])).strip("-")[:40].strip("-")
+    stem = "-".join(p for p in (stem or "source", value.get("published") or "") if p)
+    taken = set(db_session().scalars(select(Source.key).where(Source.key.like(f"{stem}%"))))
+    key = next(k for k in (stem, *(f"{stem}-{i}" for i in range(2, 1000))) if k not in taken)
+    return {**value, "key": key}
+
+
+def _source(form: Any) -> Any:
+    return _new_source_key(source_value(form))
+
+
+def _version(form: Any) -> int | None:
+    text = (form.version.data or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _page(template: str, form: Any, status: int = 200, project: Project | None = None,
+          loose: list[str] | None = None, stale: Any = None, **context: Any) -> Any:
+    html = render_template(template, form=form, p=project, loose=loose or [], stale=stale,
+                           **context)
+    return html, status, {"Cache-Control": "no-store"}
+
+
+def _stale(form: Any, project: Project, read: int | None) -> list[Any]:
+    """What changed since the form's version; the form now carries the current one."""
+    session = db_session()
+    session.refresh(project)
+    form.version.data = str(project.version_id)
+    return changes_since(session, project.id, read or 0)
+
+
+def _saved(project: Project, what: str) -> Any:
+    return redirect(url_for("pages.project", code=project.code, saved=what), 303)
+
+
+# --------------------------------------------------------------------------- a new project
+
+@bp.route("/projects/_new", methods=["GET", "POST"])
+@require_role("editor")
+def create() -> Any:
+    if request.method == "GET":
+        form = CreateForm(kind="road", field="transport", status="proposed",
+                          as_of=display_date(state().today().isoformat()))
+        set_choices(form, _sources())
+        return _page("editing/create.html", form)
+    form = CreateForm()
+    set_choices(form, _sources())
+    user = _me()
+    raw, unreadable = raw_values(form, ("code", *ATTRIBUTES, *UPDATE))
+    try:
+        done = service.create_project(
+            db_session(), Actor.of(user), {**raw, "source": _source(form)},
+            today=state().today(), author=user.display_name,
+            refused=unreadable_errors(unreadable))
+    except InvalidFields as exc:
+        return _page("editing/create.html", form, 422, loose=place_errors(form, exc.errors))
+    return _saved(done.project, "create")
+
+
+# --------------------------------------------------------------------------- its values
+
+def _attributes_form(project: Project) -> AttributesForm:
+    values = service.attributes(project)
+    data = {name: values[name] for name in ATTRIBUTES}
+    for name in ("planned_start", "planned_end", "actual_start", "actual_end"):
+        data[name] = display_date(values[name])
+    for name, decimals in (("stated_length_km", 3), ("total_investment_vnd", 0)):
+        value = values[name]
+        data[name] = "" if value is None else formatting.number(value, decimals, current_lang())
+    return AttributesForm(data={**data, "version": str(project.version_id)})
+
+
+@bp.route("/projects/<code>/edit", methods=["GET", "POST"])
+@require_role("editor")
+def edit(code: str) -> Any:
+    project = _project_or_404(code)
+    if request.method == "GET":
+        form = _attributes_form(project)
+        set_choices(form, _sources())
+        return _page("editing/edit.html", form, project=project)
+    form = AttributesForm()
+    set_choices(form, _sources())
+    read = _version(form)
+    raw, unreadable = raw_values(form, ATTRIBUTES)
+    try:
+        service.edit_project(db_session(), Actor.of(_me()), project, raw,
+                             expected_version=read, source=_source(form),
+                             refused=unreadable_errors(unreadable))
+    except PreconditionFailed:
+        return _page("editing/edit.html", form, 409, project,
+                     stale=_stale(form, project, read))
+    except InvalidFields as exc:
+        return _page("editing/edit.html", form, 422, project,
+                     loose=place_errors(form, exc.errors))
+    return _saved(project, "edit")
+
+
+# --------------------------------------------------------------------------- a status update
+
+@bp.route("/projects/<code>/update", methods=["GET", "POST"])
+@require_role("editor")
+def update(code: str) -> Any:
+    project = _project_or_404(code)
+    if request.method == "GET":
+        form = UpdateForm(version=str(project.version_id), status=project.status,
+                          as_of=display_date(state().today().isoformat()))
+        set_choices(form, _sources())
+        return _page("editing/update.html", form, project=project)
+    form = UpdateForm()
+    set_choices(form, _sources())
+    read = _version(form)
+    raw, unreadable = raw_values(form, UPDATE)
+    user = _me()
+    try:
+        service.record_update(db_session(), Actor.of(user), project,
+                              {**raw, "source": _source(form)}, expected_version=read,
+                              author=user.display_name, refused=unreadable_errors(unreadable))
+    except PreconditionFailed:
+        return _page("editing/update.html", form, 409, project,
+                     stale=_stale(form, project, read))
+    except InvalidFields as exc:
+        return _page("editing/update.html", form, 422, project,
+                     loose=place_errors(form, exc.errors))
+    return _saved(project, "status_update")
+
+
+# --------------------------------------------------------------------------- its geometry
+
+def read_geometry_upload(data: bytes, filename: str, max_vertices: int) -> Any:
+    """The one geometry of an uploaded GeoJSON file (a geometry, a Feature, or a
+    FeatureCollection of one feature), in WGS 84. Other formats and CRSs come with the GIS
+    import's reader (tracker.formats.gdal)."""
+    doc = load_json(data, filename or "the file")
+    if isinstance(doc, dict) and isinstance(doc.get("crs"), dict):
+        name = str((doc["crs"].get("properties") or {}).get("name", ""))
+        if name not in WGS84_NAMES:
+            raise ValidationError(f"{filename}: the file declares the CRS {name[:80]!r}; "
+                                  "only WGS 84 (lon/lat) GeoJSON is read here",
+                                  field="geometry")
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        features = doc.get("features") or []
+        if not isinstance(features, list) or len(features) != 1:
+            count = len(features) if isinstance(features, list) else 0
+            raise ValidationError(f"{filename}: the file holds {count} features; one "
+                                  "geometry is expected", field="geometry")
+        doc = features[0]
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = doc.get("geometry")
+    return geometry_from_geojson(doc, filename or "geometry", max_vertices)
+
+
+def _geometry_value(form: GeometryForm) -> Any:
+    """The new geometry from the uploaded file, else from the drawing; ValidationError
+    (field geometry) when neither holds one."""
+    limit = state().settings.max_upload_bytes
+    upload = request.files.get(form.geometry_file.name)
+    max_vertices = state().settings.max_vertices
+    if upload is not None and upload.filename:
+        data = upload.stream.read(limit + 1)
+        if len(data) > limit:
+            raise ValidationError(f"{upload.filename}: larger than "
+                                  f"{limit // 2**20} MB (TRACKER_MAX_UPLOAD_MB)",
+                                  field="geometry")
+        return read_geometry_upload(data, upload.filename, max_vertices)
+    text = (form.geometry_json.data or "").strip()
+    if not text:
+        raise ValidationError("no file was chosen and nothing was drawn", field="geometry")
+    return read_geometry_upload(text.encode("utf-8"), "the drawing", max_vertices)
+
+
+def _map_data(project: Project) -> dict[str, Any]:
+    settings = state().settings
+    tiles = None
+    if settings.tiles_url:
+        tiles = {"url": settings.tiles_url, "attribution": gettext(
+            "map.basemap_internal_attribution")}
+    elif settings.osm_tiles:
+        tiles = {"url": OSM_TILES_URL, "attribution": "© " + gettext(
+            "map.basemap_osm_attribution")}
+    kind = vocab.KIND_BY_CODE.get(project.kind)
+    types = kind.geometry_types if kind else ()
+    modes = [m for m, t in (("point", "Point"), ("line", "LineString"))
+             if not types or t in types]
+    box = (project.min_lon, project.min_lat, project.max_lon, project.max_lat)
+    region = settings.region_bbox
+    return {"geometry": geometry_geojson(project.geometry), "modes": modes or ["line"],
+            "bounds": list(box) if None not in box else list(region), "tiles": tiles,
+            "labels": {key: gettext(f"edit.draw.{key}") for key in (
+                "vertices", "point_set", "empty")}}
+
+
+@bp.route("/projects/<code>/geometry", methods=["GET", "POST"])
+@require_role("editor")
+def geometry(code: str) -> Any:
+    project = _project_or_404(code)
+    if request.method == "GET":
+        form = GeometryForm(version=str(project.version_id),
+                            geometry_accuracy=project.geometry_accuracy or "",
+                            geometry_note=project.geometry_note,
+                            geometry_note_en=project.geometry_note_en)
+        set_choices(form, _sources())
+        return _page("editing/geometry.html", form, project=project,
+                     map_data=_map_data(project))
+    form = GeometryForm()
+    set_choices(form, _sources())
+    read = _version(form)
+    patch: dict[str, Any] = {name: (getattr(form, name).data or "").strip() or None
+                             for name in ("geometry_accuracy", "geometry_note",
+                                          "geometry_note_en")}
+    refused: list[dict[str, str]] = []
+    try:
+        patch["geometry"] = _geometry_value(form)
+    except ValidationError as exc:
+        refused.append({"field": "geometry_file", "message": exc.message})
+    try:
+        service.edit_project(db_session(), Actor.of(_me()), project, patch,
+                             expected_version=read, source=_source(form),
+                             refused=refused)
+    except PreconditionFailed:
+        return _page("editing/geometry.html", form, 409, project,
+                     stale=_stale(form, project, read), map_data=_map_data(project))
+    except InvalidFields as exc:
+        errors = [{**e, "field": "geometry_file"} if e["field"] == "geometry" else e
+                  for e in exc.errors]
+        return _page("editing/geometry.html", form, 422, project,
+                     loose=place_errors(form, errors), map_data=_map_data(project))
+    return _saved(project, "geometry")
+
+
+# --------------------------------------------------------------------------- soft delete
+
+@bp.route("/projects/<code>/delete", methods=["GET", "POST"])
+@require_role("admin")
+def delete(code: str) -> Any:
+    project = _project_or_404(code)
+    if request.method == "GET":
+        return _page("editing/delete.html", DeleteForm(version=str(project.version_id)),
+                     project=project)
+    form = DeleteForm()
+    read = _version(form)
+    try:
+        service.delete_project(db_session(), Actor.of(_me()), project,
+                               expected_version=read)
+    except PreconditionFailed:
+        return _page("editing/delete.html", form, 409, project,
+                     stale=_stale(form, project, read))
+    return redirect(url_for("pages.table"), 303)
