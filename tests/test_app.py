@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 
 from tracker import create_app
 from tracker.config import REPO_ROOT, load_settings, setting_docs
-from tracker.db import alembic_config
-from tracker.state import HEAD_REVISION
+from tracker.db import alembic_config, make_engine, migrate
+from tracker.state import HEAD_REVISION, schema_revision
 
 
 def test_every_setting_is_documented_in_the_readme():
@@ -76,21 +77,39 @@ def test_migration_0003_folds_existing_owners(tmp_path):
     engine.dispose()
 
 
-def test_create_app_never_migrates_and_says_what_to_do(tmp_path: Path):
-    """A worker process starting on an unmigrated database answers 503 naming the command;
-    `tracker init-db` migrates; then the same process serves (several workers never race)."""
+def test_an_empty_database_renders_at_once(tmp_path: Path):
+    """A new SQLite file (no table at all): create_app touches nothing, the first request
+    creates the schema, and the map, the table and the API render, seeded or not."""
     app = create_app({"database_url": f"sqlite:///{tmp_path}/new.db",
                       "instance_path": str(tmp_path)})
     st = app.extensions["tracker"]
-    from sqlalchemy import inspect
-    assert inspect(st.engine).get_table_names() == []
+    assert inspect(st.engine).get_table_names() == []  # building the app created nothing
     client = app.test_client()
-    r = client.get("/healthz")
+    for url in ("/map", "/projects", "/", "/api/v1/projects"):
+        assert client.get(url).status_code == 200, url
+    assert schema_revision(st.engine) == HEAD_REVISION
+    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
+    assert client.get("/projects").status_code == 200
+    st.engine.dispose()
+
+
+def test_a_database_behind_is_never_migrated_by_a_worker(tmp_path: Path):
+    """A database holding data at an older revision answers 503 naming the command (and the
+    CLI exits 1) until `tracker init-db` upgrades it: workers never race over real data."""
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    migrate(engine, "0003")
+    engine.dispose()
+    app = create_app({"database_url": url, "instance_path": str(tmp_path)})
+    st = app.extensions["tracker"]
+    client = app.test_client()
+    r = client.get("/projects")
     assert r.status_code == 503 and "tracker init-db" in r.get_data(as_text=True)
     assert client.get("/api/v1/projects").json["error"].startswith("the database schema")
+    assert schema_revision(st.engine) == "0003"
     runner = app.test_cli_runner()
     seed = runner.invoke(args=["seed"])
     assert seed.exit_code == 1 and "tracker init-db" in seed.output
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    assert client.get("/healthz").status_code == 200
+    assert client.get("/projects").status_code == 200
     st.engine.dispose()

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import LargeBinary, create_engine, event, func
+from sqlalchemy import LargeBinary, create_engine, event, func, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 from tracker.config import REPO_ROOT
 
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
+MIGRATION_LOCK = 7_351_931  # pg_advisory_xact_lock key: "tracker migrates"
 
 
 class _PostGISGeometry(UserDefinedType):
@@ -117,5 +119,23 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # one migrating process at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def is_empty(engine: Engine) -> bool:
+    """True for a database with no table at all (nothing to lose by creating the schema)."""
+    return not inspect(engine).get_table_names()
+
+
+def create_schema(engine: Engine) -> None:
+    """The schema of an empty database. Another process doing the same at the same moment
+    makes this one fail on a table that now exists: that is fine, the caller reads the
+    revision again (PostgreSQL serialises the two with the migration lock instead)."""
+    try:
+        migrate(engine)
+    except DBAPIError:
+        if is_empty(engine):
+            raise

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import checks
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory
+from tracker.db import create_schema, is_empty, make_engine, make_session_factory
 from tracker.errors import SchemaBehind
 
 HEAD_REVISION = "0007"
@@ -27,7 +27,7 @@ class TrackerState:
 
     @classmethod
     def build(cls, settings: Settings) -> TrackerState:
-        """Connect, never migrate: `tracker init-db` (and `make run`) migrate."""
+        """Connect, never migrate at start: `tracker init-db` (and `make run`) migrate."""
         engine = make_engine(settings.resolved_database_url)
         sessions = make_session_factory(engine, settings.region_bbox)
         checks.install(sessions, max_vertices=settings.max_vertices)
@@ -39,12 +39,19 @@ class TrackerState:
     def today(self) -> date:
         return date.fromisoformat(self.settings.today) if self.settings.today else date.today()
 
-
     def require_current_schema(self) -> None:
-        """Raise SchemaBehind until the database is at HEAD_REVISION (checked until it is)."""
+        """Raise SchemaBehind until the database is at HEAD_REVISION (checked until it is).
+
+        A database with no tables at all (a new SQLite file on first start) gets the schema
+        created: that writes no data anyone has, so every page renders at once. A database
+        that holds data at an older revision is never migrated here: several workers must
+        not race over real data, and an upgrade is the operator's `tracker init-db`."""
         if self.schema_checked:
             return
         found = schema_revision(self.engine)
+        if found is None and is_empty(self.engine):
+            create_schema(self.engine)
+            found = schema_revision(self.engine)
         if found != HEAD_REVISION:
             raise SchemaBehind(
                 f"the database schema is at revision {found or 'none'}, this version needs "
@@ -59,12 +66,3 @@ def schema_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         found: str | None = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return found
-
-
-def schema_is_current(engine: Engine) -> bool:
-    """True when the database is at the head revision (a cheap check, no Alembic import)."""
-    if not inspect(engine).has_table("alembic_version"):
-        return False
-    with engine.connect() as conn:
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() \
-            == HEAD_REVISION
