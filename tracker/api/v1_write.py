@@ -35,7 +35,7 @@ from tracker.errors import (
     UnsupportedMediaType,
     ValidationError,
 )
-from tracker.formats.seedfile import _geometry as geometry_from_geojson
+from tracker.formats.seedfile import geojson_geometry as geometry_from_geojson
 from tracker.formats.seedfile import load_json
 from tracker.models import Project, User
 from tracker.services import projects as service

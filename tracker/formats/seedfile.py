@@ -91,7 +91,9 @@ def _positions(geometry: Any) -> int:
     return count(geometry.get("coordinates"))
 
 
-def _geometry(raw: Any, label: str, max_vertices: int) -> BaseGeometry | None:
+def geojson_geometry(raw: Any, label: str, max_vertices: int) -> BaseGeometry | None:
+    """A GeoJSON geometry object as Shapely, bounded by `max_vertices` (None stays None); the
+    seed, the edit form and the write API read geometries through this one function."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -127,7 +129,7 @@ def _feature(number: int, feat: Any, known_sources: set[str], max_vertices: int
     if feat.get("id") is not None and feat["id"] != code:
         raise ValidationError(f"{label}: id {shown(feat['id'])} differs from properties.code "
                               f"{code!r}", field="id")
-    geometry = _geometry(feat.get("geometry"), label, max_vertices)
+    geometry = geojson_geometry(feat.get("geometry"), label, max_vertices)
 
     def ref(key: Any, where: str, name: str) -> str | None:
         if key is None:

@@ -42,6 +42,23 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class VersionedForm(FlaskForm):
+    """A form about an existing project carries the version it was made from (If-Match)."""
+
+    version = HiddenField()
+
+
+class StatusFields:
+    """A dated status: the history entry a status update (or a new project) records."""
+
+    as_of = StringField()
+    status = SelectField(validate_choice=False)
+    progress_pct = StringField()
+    disbursed_vnd = StringField()
+    note = TextAreaField()
+    note_en = TextAreaField()
+
+
 class SourceFields:
     """The source a change cites: a stored one, or a new one described here."""
 
@@ -54,8 +71,7 @@ class SourceFields:
     source_locator = StringField()
 
 
-class AttributesForm(SourceFields, FlaskForm):
-    version = HiddenField()
+class AttributesForm(SourceFields, VersionedForm):
     name_vi = StringField()
     name_en = StringField()
     kind = SelectField(validate_choice=False)
@@ -73,30 +89,17 @@ class AttributesForm(SourceFields, FlaskForm):
     actual_end = StringField()
 
 
-class CreateForm(AttributesForm):
+class CreateForm(StatusFields, AttributesForm):
     """A new project: its code and values, and its first status."""
 
     code = StringField()
-    status = SelectField(validate_choice=False)
-    as_of = StringField()
-    progress_pct = StringField()
-    disbursed_vnd = StringField()
-    note = TextAreaField()
-    note_en = TextAreaField()
 
 
-class UpdateForm(SourceFields, FlaskForm):
-    version = HiddenField()
-    as_of = StringField()
-    status = SelectField(validate_choice=False)
-    progress_pct = StringField()
-    disbursed_vnd = StringField()
-    note = TextAreaField()
-    note_en = TextAreaField()
+class UpdateForm(StatusFields, SourceFields, VersionedForm):
+    pass
 
 
-class GeometryForm(SourceFields, FlaskForm):
-    version = HiddenField()
+class GeometryForm(SourceFields, VersionedForm):
     geometry_file = FileField()
     geometry_json = TextAreaField()  # what the draw tool made (GeoJSON)
     geometry_accuracy = SelectField(validate_choice=False)
@@ -104,8 +107,8 @@ class GeometryForm(SourceFields, FlaskForm):
     geometry_note_en = TextAreaField()
 
 
-class DeleteForm(FlaskForm):
-    version = HiddenField()
+class DeleteForm(VersionedForm):
+    pass
 
 
 ATTRIBUTES = ("name_vi", "name_en", "kind", "field", "description_vi", "description_en",

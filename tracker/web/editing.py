@@ -12,6 +12,7 @@ current version, so sending it again is a decision made knowing the other change
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -22,8 +23,8 @@ from tracker import formatting, vocab
 from tracker.audit import Actor
 from tracker.errors import InvalidFields, NotFound, PreconditionFailed, ValidationError
 from tracker.formats.geojson import geometry_geojson
-from tracker.formats.seedfile import _geometry as geometry_from_geojson
-from tracker.formats.seedfile import load_json
+from tracker.formats.safe_json import load_json
+from tracker.formats.seedfile import geojson_geometry as geometry_from_geojson
 from tracker.i18n import current_lang, gettext
 from tracker.models import Project, Source, User
 from tracker.queries.audit import changes_since
@@ -113,6 +114,26 @@ def _saved(project: Project, what: str) -> Any:
     return redirect(url_for("pages.project", code=project.code, saved=what), 303)
 
 
+def _write(change: Callable[[], Any], template: str, form: Any, project: Project | None,
+           read: int | None = None, field_names: dict[str, str] | None = None,
+           **context: Any) -> Any:
+    """Run a change; a stale form answers 409 with what changed since (the form keeps what
+    was typed and now carries the current version), refused values 422 with each error next
+    to its field. None when the change was made."""
+    try:
+        change()
+    except PreconditionFailed:
+        assert project is not None  # only an existing project can be stale
+        return _page(template, form, 409, project, stale=_stale(form, project, read),
+                     **context)
+    except InvalidFields as exc:
+        names = field_names or {}
+        errors = [{**e, "field": names.get(e["field"], e["field"])} for e in exc.errors]
+        return _page(template, form, 422, project, loose=place_errors(form, errors),
+                     **context)
+    return None
+
+
 # --------------------------------------------------------------------------- a new project
 
 @bp.route("/projects/_new", methods=["GET", "POST"])
@@ -127,14 +148,12 @@ def create() -> Any:
     set_choices(form, _sources())
     user = _me()
     raw, unreadable = raw_values(form, ("code", *ATTRIBUTES, *UPDATE))
-    try:
-        done = service.create_project(
-            db_session(), Actor.of(user), {**raw, "source": _source(form)},
-            today=state().today(), author=user.display_name,
-            refused=unreadable_errors(unreadable))
-    except InvalidFields as exc:
-        return _page("editing/create.html", form, 422, loose=place_errors(form, exc.errors))
-    return _saved(done.project, "create")
+    made: list[Any] = []
+    refusal = _write(lambda: made.append(service.create_project(
+        db_session(), Actor.of(user), {**raw, "source": _source(form)},
+        today=state().today(), author=user.display_name,
+        refused=unreadable_errors(unreadable))), "editing/create.html", form, None)
+    return refusal or _saved(made[0].project, "create")
 
 
 # --------------------------------------------------------------------------- its values
@@ -162,17 +181,11 @@ def edit(code: str) -> Any:
     set_choices(form, _sources())
     read = _version(form)
     raw, unreadable = raw_values(form, ATTRIBUTES)
-    try:
-        service.edit_project(db_session(), Actor.of(_me()), project, raw,
-                             expected_version=read, source=_source(form),
-                             refused=unreadable_errors(unreadable))
-    except PreconditionFailed:
-        return _page("editing/edit.html", form, 409, project,
-                     stale=_stale(form, project, read))
-    except InvalidFields as exc:
-        return _page("editing/edit.html", form, 422, project,
-                     loose=place_errors(form, exc.errors))
-    return _saved(project, "edit")
+    refusal = _write(lambda: service.edit_project(
+        db_session(), Actor.of(_me()), project, raw, expected_version=read,
+        source=_source(form), refused=unreadable_errors(unreadable)),
+        "editing/edit.html", form, project, read)
+    return refusal or _saved(project, "edit")
 
 
 # --------------------------------------------------------------------------- a status update
@@ -191,17 +204,11 @@ def update(code: str) -> Any:
     read = _version(form)
     raw, unreadable = raw_values(form, UPDATE)
     user = _me()
-    try:
-        service.record_update(db_session(), Actor.of(user), project,
-                              {**raw, "source": _source(form)}, expected_version=read,
-                              author=user.display_name, refused=unreadable_errors(unreadable))
-    except PreconditionFailed:
-        return _page("editing/update.html", form, 409, project,
-                     stale=_stale(form, project, read))
-    except InvalidFields as exc:
-        return _page("editing/update.html", form, 422, project,
-                     loose=place_errors(form, exc.errors))
-    return _saved(project, "status_update")
+    refusal = _write(lambda: service.record_update(
+        db_session(), Actor.of(user), project, {**raw, "source": _source(form)},
+        expected_version=read, author=user.display_name,
+        refused=unreadable_errors(unreadable)), "editing/update.html", form, project, read)
+    return refusal or _saved(project, "status_update")
 
 
 # --------------------------------------------------------------------------- its geometry
@@ -292,19 +299,11 @@ def geometry(code: str) -> Any:
         patch["geometry"] = _geometry_value(form)
     except ValidationError as exc:
         refused.append({"field": "geometry_file", "message": exc.message})
-    try:
-        service.edit_project(db_session(), Actor.of(_me()), project, patch,
-                             expected_version=read, source=_source(form),
-                             refused=refused)
-    except PreconditionFailed:
-        return _page("editing/geometry.html", form, 409, project,
-                     stale=_stale(form, project, read), map_data=_map_data(project))
-    except InvalidFields as exc:
-        errors = [{**e, "field": "geometry_file"} if e["field"] == "geometry" else e
-                  for e in exc.errors]
-        return _page("editing/geometry.html", form, 422, project,
-                     loose=place_errors(form, errors), map_data=_map_data(project))
-    return _saved(project, "geometry")
+    refusal = _write(lambda: service.edit_project(
+        db_session(), Actor.of(_me()), project, patch, expected_version=read,
+        source=_source(form), refused=refused), "editing/geometry.html", form, project, read,
+        field_names={"geometry": "geometry_file"}, map_data=_map_data(project))
+    return refusal or _saved(project, "geometry")
 
 
 # --------------------------------------------------------------------------- soft delete
@@ -318,10 +317,7 @@ def delete(code: str) -> Any:
                      project=project)
     form = DeleteForm()
     read = _version(form)
-    try:
-        service.delete_project(db_session(), Actor.of(_me()), project,
-                               expected_version=read)
-    except PreconditionFailed:
-        return _page("editing/delete.html", form, 409, project,
-                     stale=_stale(form, project, read))
-    return redirect(url_for("pages.table"), 303)
+    refusal = _write(lambda: service.delete_project(
+        db_session(), Actor.of(_me()), project, expected_version=read),
+        "editing/delete.html", form, project, read)
+    return refusal or redirect(url_for("pages.table"), 303)
