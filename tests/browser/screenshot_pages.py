@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, find_chromium, make_seeded_app
+from tests.browser.screens import seeded_browser
 from tracker.config import REPO_ROOT
-from tracker.db import make_engine, migrate
 
 PHONE = {"width": 390, "height": 844}
 PRINT_PROJECT = "can-tho-ca-mau-expressway"
@@ -49,42 +47,18 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    chromium = find_chromium()
-    if chromium is None:
-        raise SystemExit("Chromium not found: install chromium or set TRACKER_CHROMIUM")
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        template = folder / "template.db"
-        engine = make_engine(f"sqlite:///{template}")
-        migrate(engine)
-        engine.dispose()
-        (folder / "app").mkdir()
-        server = LiveServer(make_seeded_app(folder / "app", template))
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-                phone = browser.new_page(viewport=PHONE, device_scale_factor=2,
-                                         is_mobile=True, has_touch=True)
-                phone.route("**/*", lambda r: r.continue_()
-                            if r.request.url.startswith(server.url) else r.abort())
-                phone.goto(f"{server.url}/projects?lang={args.lang}")
-                phone.screenshot(path=str(out / "table-phone.png"))
-                paper = browser.new_page(viewport={"width": 1366, "height": 768})
-                paper.route("**/*", lambda r: r.continue_()
-                            if r.request.url.startswith(server.url) else r.abort())
-                for name, path, landscape in (
-                        ("print-table", f"/projects?lang={args.lang}", True),
-                        ("print-project", f"/projects/{PRINT_PROJECT}?lang={args.lang}", False)):
-                    pdf = out / f"{name}.pdf"
-                    print_pdf(paper, server.url + path, pdf, landscape)
-                    first_page_png(pdf, out / f"{name}.png")
-                    pdf.unlink()
-                browser.close()
-        finally:
-            server.stop()
+    with seeded_browser() as (url, new_page):
+        phone = new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+        phone.goto(f"{url}/projects?lang={args.lang}")
+        phone.screenshot(path=str(out / "table-phone.png"))
+        paper = new_page(viewport={"width": 1366, "height": 768})
+        for name, path, landscape in (
+                ("print-table", f"/projects?lang={args.lang}", True),
+                ("print-project", f"/projects/{PRINT_PROJECT}?lang={args.lang}", False)):
+            pdf = out / f"{name}.pdf"
+            print_pdf(paper, url + path, pdf, landscape)
+            first_page_png(pdf, out / f"{name}.png")
+            pdf.unlink()
     print(f"wrote {out}/table-phone.png, print-table.png, print-project.png")
 
 
