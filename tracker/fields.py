@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -101,16 +100,6 @@ def pandas_dtype(f: Field) -> str:
 
 RECORD_FIELDS: Sequence[str] = tuple(f.name for f in FIELDS)
 
-
-def json_schema_property(f: Field, lang: str = "en") -> dict[str, Any]:
-    """The field as a JSON Schema property (values may be null: unknown is null)."""
-    out: dict[str, Any] = {"title": f.name, "description": f.describe(lang),
-                           "type": [f.type, "null"]}
-    if f.format in ("date-time",):
-        out["format"] = f.format
-    if f.name == "code":
-        out["type"] = "string"
-    return out
 
 
 def check_consistency() -> None:

@@ -84,12 +84,6 @@ def disbursement_rate_sql() -> Any:
     return 100.0 * Project.disbursed_vnd / func.nullif(Project.total_investment_vnd, 0)
 
 
-def display_name_sql(lang: str) -> Any:
-    """rules.display_name, in SQL (an empty English name counts as missing)."""
-    if lang != "en":
-        return Project.name_vi
-    return func.coalesce(func.nullif(Project.name_en, ""), Project.name_vi)
-
 
 def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = "vi"
                   ) -> list[Any]:
