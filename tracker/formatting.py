@@ -80,7 +80,7 @@ def moment(value: datetime | None, lang: str = "vi") -> str:
 def local_time(value: datetime | None) -> str:
     """A stored UTC time as Vietnam reads it, '02/12/2026 14:05'; a dash when there is none
     (tables of accounts and of the audit trail)."""
-    return "–" if value is None else vietnam_time(value).strftime("%d/%m/%Y %H:%M")
+    return "–" if value is None else moment(value)
 
 
 def iso_moment(value: datetime | None) -> str | None:
