@@ -165,7 +165,18 @@ class Settings:
         default="",
         metadata={
             "env": "TRACKER_TODAY",
-            "help": "ISO date used as 'today' for late flags (empty: the real date).",
+            "help": "ISO date used as 'today' for late flags and the age of statuses "
+            "(empty: the real date).",
+        },
+    )
+    stale_days: int = field(
+        default=180,
+        metadata={
+            "env": "TRACKER_STALE_DAYS",
+            "parse": _bounded_int(1, 3650),
+            "help": "A status older than this many days (from the date it is true as of) "
+            "is shown as needing an update (cần cập nhật), unless the project is completed "
+            "or cancelled.",
         },
     )
 

@@ -99,6 +99,11 @@ class Project(Base):
     actual_end: Mapped[date | None] = mapped_column(Date)
     actual_end_precision: Mapped[str | None] = mapped_column(String(5))
 
+    # the date the shown status is true as of, at its precision: the latest update's
+    # (derived at flush time, like status; null only for a project with no history)
+    status_as_of: Mapped[date | None] = mapped_column(Date, index=True)
+    status_as_of_precision: Mapped[str | None] = mapped_column(String(5))
+
     search_text: Mapped[str] = mapped_column(Text, default="")
     owner_search: Mapped[str] = mapped_column(Text, default="")  # folded owner + investor
     # Vietnamese alphabetical order of the name shown in each language (tracker.collation)
@@ -134,6 +139,10 @@ class Project(Base):
         """ISO text of a planned/actual date at its stated precision ('2026', '2026-03-09')."""
         return iso_partial(getattr(self, name), getattr(self, f"{name}_precision"))
 
+    def status_as_of_iso(self) -> str | None:
+        """The status's as-of date as ISO text at its precision ('2021', '2025-12-18')."""
+        return iso_partial(self.status_as_of, self.status_as_of_precision)
+
     def latest_update(self) -> StatusUpdate | None:
         # on the same day the later entry wins; one not yet flushed (no id) is the latest
         return max(self.updates, key=lambda u: (u.as_of, u.id is None, u.id or 0), default=None)
@@ -156,8 +165,12 @@ class Project(Base):
             self.length_km = None
             self.geometry_geojson = None
         if self.updates:
-            history = sorted(self.updates, key=lambda u: (u.as_of, u.id or 0))
+            # the order of latest_update: on the same day the later entry wins, and one not
+            # yet flushed (no id) is the latest
+            history = sorted(self.updates, key=lambda u: (u.as_of, u.id is None, u.id or 0))
             self.status = history[-1].status
+            self.status_as_of = history[-1].as_of
+            self.status_as_of_precision = history[-1].as_of_precision or "day"
             progress = [u.progress_pct for u in history if u.progress_pct is not None]
             disbursed = [u.disbursed_vnd for u in history if u.disbursed_vnd is not None]
             self.progress_pct = progress[-1] if progress else None

@@ -52,3 +52,41 @@ def days_late(project: ProjectFacts, today: date) -> int | None:
         return None
     late = (today - project.planned_end).days
     return late if late > 0 else None
+
+
+# ------------------------------------------------------------------ how old a status is
+
+STALE_DAYS = 180  # the default of settings.stale_days (TRACKER_STALE_DAYS)
+
+
+def status_age_days(as_of: date | None, today: date) -> int | None:
+    """Days from the date the shown status is true as of to today; None when it has no date.
+
+    A month- or year-precision status counts from the first day of its period (the date
+    StatusUpdate stores), so its age is never understated."""
+    return None if as_of is None else (today - as_of).days
+
+
+def is_stale(status: str | None, as_of: date | None, today: date,
+             stale_days: int = STALE_DAYS) -> bool:
+    """The status needs an update: older than `stale_days` (or undated) and not closed.
+
+    A completed or cancelled project stays as it is: its last status never goes stale."""
+    if is_closed(status):
+        return False
+    age = status_age_days(as_of, today)
+    return age is None or age > stale_days
+
+
+def late_confirmed(planned_end: date | None, status_as_of: date | None,
+                   days_late: int | None) -> bool | None:
+    """Whether a lateness rests on a status dated on or after the planned end.
+
+    None when the project is not late (`days_late` None). False when the status behind it
+    is dated before the planned end (or undated): nobody has said what happened since the
+    end passed, so the lateness is "overdue — unconfirmed", not a fact."""
+    if days_late is None:
+        return None
+    if planned_end is None or status_as_of is None:
+        return False
+    return status_as_of >= planned_end

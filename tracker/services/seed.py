@@ -4,7 +4,7 @@ on any error nothing is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,12 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
             project = projects.get(rec.code)
             is_new = project is None
             if project is None:
-                project = Project(code=rec.code, status=rec.updates[-1][0]["status"])
+                # "last changed" of a project the seed brings in is the date of its newest
+                # dated fact, not the moment it was loaded: a 2021 status loaded today is
+                # not news (updated_since). A later change, by a seed or an edit, is: the
+                # flush hook stamps it with the time it is written.
+                project = Project(code=rec.code, status=rec.updates[-1][0]["status"],
+                                  updated_at=newest_fact_time(rec))
                 session.add(project)
             changed = False
             for name, value in rec.project.items():
@@ -168,6 +173,11 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
                 report.unchanged.append(rec.code)
             session.flush()  # validate project by project so an error names the right one
     return report
+
+
+def newest_fact_time(rec: CleanFeature) -> datetime:
+    """Midnight (UTC) of the newest status update's as-of date (a feature has at least one)."""
+    return datetime.combine(max(u["as_of"] for u, _key in rec.updates), time(0))
 
 
 def seed_from_file(session: Session, path: str | Path, max_bytes: int = 50 * MB
