@@ -37,6 +37,7 @@ from tracker.queries.filter import ProjectFilter
 from tracker.queries.provenance import PAGE_PREFIX
 from tracker.queries.records import project_record, select_records
 from tracker.queries.select import select_projects
+from tracker.rules import STALE_DAYS
 
 
 def data_terms(session: Session) -> tuple[str, str | None]:
@@ -76,10 +77,10 @@ def clip_outline(session: Session, code: str) -> Any:
 
 # --------------------------------------------------------------------------- ORM twins
 
-def project_features(projects: Sequence[Project], today: date, base_url: str = ""
-                     ) -> list[bytes]:
+def project_features(projects: Sequence[Project], today: date, base_url: str = "",
+                     stale_days: int = STALE_DAYS) -> list[bytes]:
     """Encoded features of ORM projects (a project's own file)."""
-    return with_site([encode_feature(project_record(p, today),
+    return with_site([encode_feature(project_record(p, today, stale_days),
                                      p.geometry_geojson.encode() if p.geometry_geojson
                                      else None) for p in projects], base_url)
 
@@ -115,7 +116,8 @@ def export_selection(session: Any, f: ProjectFilter, fmt: str, today: date, *,
                      crs: str | None = None, limit: int | None = None, offset: int = 0,
                      cache: Any = None, sort: str = "code", desc: bool = False,
                      lang: str = "vi", base_url: str = "", source: str | None = None,
-                     clip: str | None = None) -> tuple[bytes, int]:
+                     clip: str | None = None, stale_days: int = STALE_DAYS
+                     ) -> tuple[bytes, int]:
     """The file of format `fmt` for a ProjectFilter, and how many projects it holds.
 
     The pages' twins keep the table's order (`sort`, `desc`, `lang`). `base_url` makes each
@@ -125,7 +127,8 @@ def export_selection(session: Any, f: ProjectFilter, fmt: str, today: date, *,
     that outline and leaves out the projects outside it. GeoJSON splices the stored geometry
     text (through the feature cache when given); other formats, and clipped GeoJSON, read WKB.
     """
-    order: dict[str, Any] = {"sort": sort, "desc": desc, "lang": lang}
+    order: dict[str, Any] = {"sort": sort, "desc": desc, "lang": lang,
+                             "stale_days": stale_days}
     outline = clip_outline(session, clip) if clip else None
     licence, contact = data_terms(session)
     query = {**f.to_args(), **({"limit": str(limit)} if limit is not None else {}),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # "string" | "integer" | "number"
+    type: str  # "string" | "integer" | "number" | "boolean"
     shp: str  # Shapefile (dBase) name: at most 10 ASCII characters
     vi: str
     en: str
@@ -55,6 +55,24 @@ FIELDS: tuple[Field, ...] = (
           "partial-date"),
     Field("days_late", "integer", "days_late", "Số ngày chậm so với kế hoạch (tính đến hôm nay)",
           "Days past the planned completion (as of today)"),
+    Field("status_as_of", "string", "status_dt", "Trạng thái tính đến (ngày của cập nhật "
+          "trạng thái mới nhất; YYYY, YYYY-MM hoặc YYYY-MM-DD)",
+          "Status as of (the date of the latest status update; YYYY, YYYY-MM or YYYY-MM-DD)",
+          "partial-date"),
+    Field("status_as_of_precision", "string", "status_prc",
+          "Độ chính xác của ngày trạng thái (day, month, year)",
+          "Precision of the status date (day, month, year)"),
+    Field("status_age_days", "integer", "status_age",
+          "Số ngày từ ngày trạng thái đến hôm nay", "Days from the status date to today"),
+    Field("stale", "boolean", "stale",
+          "Cần cập nhật: trạng thái cũ hơn ngưỡng (TRACKER_STALE_DAYS) và dự án chưa kết thúc",
+          "Needs an update: the status is older than the threshold (TRACKER_STALE_DAYS) and "
+          "the project is not closed"),
+    Field("late_confirmed", "boolean", "late_conf",
+          "Quá hạn đã xác nhận: trạng thái có ngày từ ngày hoàn thành theo kế hoạch trở về "
+          "sau (false: quá hạn — chưa xác nhận; null: không quá hạn)",
+          "Overdue and confirmed: the status is dated on or after the planned completion "
+          "(false: overdue — unconfirmed; null: not overdue)"),
     Field("owner", "string", "owner", "Cơ quan chủ quản", "Owner (governing authority)"),
     Field("investor", "string", "investor", "Chủ đầu tư", "Investor (project owner's agent)"),
     Field("provinces", "string", "provinces", "Tỉnh, thành (mã, phân cách bằng ;)",
@@ -69,7 +87,11 @@ FIELDS: tuple[Field, ...] = (
           "Note on the geometry, in Vietnamese"),
     Field("geometry_note_en", "string", "geom_nt_en", "Ghi chú về vị trí (tiếng Anh)",
           "Note on the geometry, in English"),
-    Field("updated_at", "string", "updated_at", "Cập nhật lần cuối (UTC)", "Last updated (UTC)",
+    Field("updated_at", "string", "updated_at",
+          "Hồ sơ thay đổi lần cuối (UTC; dự án nạp từ dữ liệu gốc: ngày của cập nhật trạng "
+          "thái mới nhất)",
+          "Record last changed (UTC; a project loaded from the seed data: the date of its "
+          "latest status update)",
           "date-time"),
 )
 
@@ -95,7 +117,7 @@ DBF_MAX_BYTES = 254
 
 def pandas_dtype(f: Field) -> str:
     """The pandas dtype a GeoDataFrame column of this field gets (nullable integers)."""
-    return {"integer": "Int64", "number": "float64"}.get(f.type, "object")
+    return {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(f.type, "object")
 
 
 RECORD_FIELDS: Sequence[str] = tuple(f.name for f in FIELDS)

@@ -34,7 +34,7 @@ MAX_EPSG_DIGITS = 9  # EPSG codes have at most 6 digits; 9 stays well inside PRO
 MAX_SEARCH_CHARS = 200  # `q` and `owner`: a long name is ~120 characters
 MAX_SEARCH_WORDS = 20  # each word of `q` is one more condition in the SQL
 SHOWN_CHARS = 40  # how much of a bad value an error message repeats
-FILTER_PARAMS = ("status", "kind", "province", "owner", "q", "bbox", "updated_since")
+FILTER_PARAMS = ("status", "kind", "province", "owner", "q", "bbox", "updated_since", "stale")
 COMMON_PARAMS = ("lang",)  # the translation layer's ?lang= is accepted everywhere
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -142,6 +142,18 @@ def parse_search_text(value: Any, name: str) -> str:
         raise BadParameter(f"{name} has more than {MAX_SEARCH_WORDS} words",
                            detail=f"got {words:,} words", field=name)
     return text
+
+
+def parse_flag(value: Any, name: str) -> bool | None:
+    """A yes/no filter (`stale=1` or `stale=0`; true/false too); None when absent or empty."""
+    text = str(value if value is not None else "").strip().lower()
+    if not text:
+        return None
+    if text in ("1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    raise BadParameter(f"{name} must be 1 or 0", detail=f"got {shown(text)}", field=name)
 
 
 def _calendar_error(name: str, text: str) -> BadParameter:

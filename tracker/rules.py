@@ -6,7 +6,7 @@ test pins the two equal on both databases.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 CLOSED = ("completed", "cancelled")
@@ -76,6 +76,12 @@ def is_stale(status: str | None, as_of: date | None, today: date,
         return False
     age = status_age_days(as_of, today)
     return age is None or age > stale_days
+
+
+def stale_since(today: date, stale_days: int = STALE_DAYS) -> date:
+    """The oldest as-of date that is not stale today: is_stale's `age > stale_days` as a
+    date, for SQL (an open project whose status is dated before it is stale)."""
+    return today - timedelta(days=stale_days)
 
 
 def late_confirmed(planned_end: date | None, status_as_of: date | None,

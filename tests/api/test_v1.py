@@ -325,7 +325,8 @@ def test_openapi_parameters_are_what_the_endpoints_accept(api):
     samples = {"status": "completed", "kind": "road", "province": "can-tho", "owner": "x",
                "q": "x", "bbox": "105,9,106,11", "updated_since": "2020-01-01",
                "limit": "5", "offset": "0", "crs": None, "lang": "en", "f": "json",
-               "datetime": "2020-01-01/..", "bbox-crs": None, "clip": "hau-giang"}
+               "datetime": "2020-01-01/..", "bbox-crs": None, "clip": "hau-giang",
+                   "stale": "1"}
     for path, item in doc["paths"].items():
         if "{" in path:
             continue

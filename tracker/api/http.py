@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tracker.config import REPO_ROOT
+from tracker.rules import STALE_DAYS
 
 # Bump when the shape of any representation changes, so clients drop what they cached.
 REPRESENTATION_VERSION = "1"
@@ -57,6 +58,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     today: date = field(default_factory=date.today)
     lang: str = "vi"
+    stale_days: int = STALE_DAYS  # settings.stale_days: what `stale` means
 
     def url(self, path: str, query: str = "") -> str:
         return f"{self.base_url}{path}" + (f"?{query}" if query else "")

@@ -137,7 +137,8 @@ def items(session: Session, request: Request, cid: str,
     _check_crs(args)
     fmt = negotiate(request)
     limit, offset = _paging(args)
-    f = project_filter(cid, ProjectFilter.from_args(_items_args(request)))
+    f = project_filter(cid, ProjectFilter.from_args(
+        _items_args(request), today=request.today, stale_days=request.stale_days))
     stats = selection_stats(session, f)
     query = f.to_args()
     path = f"{PREFIX}/collections/{cid}/items"
@@ -153,7 +154,8 @@ def items(session: Session, request: Request, cid: str,
         reply = cached(request, etag, lm, lambda: b"", HTML)
         if reply.status == 200:
             rs = select_records(session, f, request.today, limit=limit,
-                                offset=offset, geometry=False)
+                                offset=offset, geometry=False,
+                                stale_days=request.stale_days)
             reply.template = "ogc/items.html"
             reply.context = {"collection": "projects", "records": rs.records,
                              "item_url": request.url(f"{path}/"),
@@ -166,7 +168,8 @@ def items(session: Session, request: Request, cid: str,
 
     def build() -> bytes:
         encoded = with_site(select_features(session, f, request.today, limit=limit,
-                                            offset=offset, cache=cache), request.base_url)
+                                            offset=offset, cache=cache,
+                                            stale_days=request.stale_days), request.base_url)
         return collection_bytes(encoded, {
             "numberMatched": stats.count, "numberReturned": len(encoded),
             "timeStamp": _timestamp(), "links": links})
@@ -183,7 +186,8 @@ def item(session: Session, request: Request, cid: str, fid: str) -> Reply:
     _check_crs(request.args)
     fmt = negotiate(request)
     one = project_filter(cid, ProjectFilter(codes=(fid,)))
-    rs = select_records(session, one, request.today, geojson=True)
+    rs = select_records(session, one, request.today, geojson=True,
+                        stale_days=request.stale_days)
     if not rs.records:
         raise NotFound(f"no project with code {shown(fid)} in {cid}",
                        detail=f"see {request.url(f'{PREFIX}/collections/{cid}/items')}")

@@ -80,6 +80,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                         f"date-time (UTC unless it has an offset) or date, from {EARLIEST} to "
                         f"{LATEST}.",
                         {"type": "string", "format": "date-time"}),
+    "stale": _q("stale", "1: only projects whose status needs an update (cần cập nhật: "
+                "dated more than TRACKER_STALE_DAYS days before today, default 180, and not "
+                "completed or cancelled); 0: only the others.",
+                {"type": "string", "enum": ["1", "0", "true", "false"]}),
     "listLimit": _q("limit", f"Page size from 1; above {MAX_LIMIT:,} the maximum is served.",
                     {"type": "integer", "minimum": 1, "maximum": MAX_INT,
                      "default": DEFAULT_LIMIT}),
@@ -131,7 +135,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     **WRITE_PARAMETERS,
 }
 
-FILTERS = ("status", "kind", "province", "owner", "q", "bboxFilter", "updated_since")
+FILTERS = ("status", "kind", "province", "owner", "q", "bboxFilter", "updated_since", "stale")
 # Query parameters of the two collections' items (what tracker.api.ogc_items accepts).
 _PROJECT_ITEMS = [*PROPERTY_FILTERS, "bbox", "bbox-crs", "limit", "offset", "datetime", "crs",
                   "f"]

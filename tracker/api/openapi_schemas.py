@@ -17,7 +17,7 @@ from tracker.formats.base import FAMILIES, Family
 PARTIAL_DATE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # Fields of the record that always have a value (the rest: unknown is null).
-NEVER_NULL = ("code", "name_vi", "kind", "status", "provinces", "field", "updated_at",
+NEVER_NULL = ("code", "name_vi", "kind", "status", "provinces", "field", "updated_at", "stale",
               "page_url")
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                   "MultiPolygon", "GeometryCollection")
@@ -53,6 +53,8 @@ def _record_property(f: Field) -> dict[str, Any]:
         out["enum"] = list(vocab.codes(vocab.KINDS))
     elif f.name == "field":
         out["enum"] = list(vocab.codes(vocab.COOPERATION_FIELDS))
+    elif f.name == "status_as_of_precision":
+        out["enum"] = ["day", "month", "year", None]  # 3.0.3: a nullable enum lists null
     elif f.name in ("progress_pct",):
         out.update(minimum=0, maximum=100)
     elif f.name in ("length_km", "stated_length_km", "disbursement_pct"):
@@ -216,7 +218,16 @@ def schemas() -> dict[str, Any]:
             late={"type": "array", "items": _object(
                 code={"type": "string"}, name_vi={"type": "string"}, name_en=_string(),
                 planned_end=_string(pattern=PARTIAL_DATE),
-                days_late={"type": "integer"})},
+                days_late={"type": "integer"},
+                status_as_of=_string(pattern=PARTIAL_DATE),
+                late_confirmed={"type": "boolean", "description": "false: the status behind "
+                                "the lateness is dated before the planned end (overdue — "
+                                "unconfirmed)"})},
+            late_confirmed={"type": "integer", "minimum": 0},
+            late_unconfirmed={"type": "integer", "minimum": 0},
+            stale={"type": "integer", "minimum": 0,
+                   "description": "Projects whose status needs an update (stale)"},
+            stale_days={"type": "integer", "minimum": 1},
             without_geometry={"type": "integer", "minimum": 0}, links=LINKS),
         "Oc4idsPackage": _object(
             ["version", "projects"], uri={"type": "string"},

@@ -79,7 +79,8 @@ def list_projects(session: Session, request: Request) -> Reply:
     """GET /api/v1/projects: records of the selection, a page at a time (sorted by code)."""
     args = request.args
     check_known(args, LIST_PARAMS)
-    f = ProjectFilter.from_args(args)
+    f = ProjectFilter.from_args(args, today=request.today,
+                              stale_days=request.stale_days)
     limit = parse_limit(args) or 0
     offset = parse_offset(args)
     stats = selection_stats(session, f)
@@ -88,7 +89,7 @@ def list_projects(session: Session, request: Request) -> Reply:
 
     def build() -> bytes:
         rs = select_records(session, f, request.today, limit=limit, offset=offset,
-                            geometry=False)
+                            geometry=False, stale_days=request.stale_days)
         items = [{**r, "bbox": list(box) if box else None,
                   "url": request.url(f"{PREFIX}/projects/{r['code']}")}
                  for r, box in zip(exports.site_urls(rs.records, request.base_url), rs.bbox,
@@ -115,7 +116,8 @@ def export_projects(session: Session, request: Request, fmt: str,
                        detail=f"formats: {', '.join(FORMATS)}")
     args = request.args
     check_known(args, EXPORT_PARAMS)
-    f = ProjectFilter.from_args(args)
+    f = ProjectFilter.from_args(args, today=request.today,
+                              stale_days=request.stale_days)
     limit = parse_limit(args, default=None)
     offset = parse_offset(args)
     crs = parse_crs(args)
@@ -136,7 +138,8 @@ def export_projects(session: Session, request: Request, fmt: str,
         source = request.url(f"{PREFIX}/projects.{fmt}", request.query_key(("lang",)))
         return exports.export_selection(session, f, fmt, request.today, crs=crs, limit=limit,
                                         offset=offset, cache=cache, clip=clip,
-                                        base_url=request.base_url, source=source)[0]
+                                        base_url=request.base_url, source=source,
+                                        stale_days=request.stale_days)[0]
 
     return cached(request, etag, last_modified_for(stats.last_updated, request.today), build,
                   MEDIA_TYPES[fmt], headers)
@@ -179,7 +182,8 @@ def project_document(p: Project, request: Request) -> dict[str, Any]:
     g = p.geometry
     latest = p.latest_update()
     return {
-        **exports.site_urls([project_record(p, request.today)], request.base_url)[0],
+        **exports.site_urls([project_record(p, request.today, request.stale_days)],
+                            request.base_url)[0],
         "description_vi": p.description_vi,
         "description_en": p.description_en,
         "bbox": [p.min_lon, p.min_lat, p.max_lon, p.max_lat] if g is not None else None,
@@ -245,8 +249,9 @@ def key_figures(session: Session, request: Request) -> Reply:
     """GET /api/v1/summary: counts, km and money by status and kind (the dashboard's numbers).
     Sums cover the projects whose amount is known; with_* say how many that is."""
     check_known(request.args, FILTER_PARAMS)
-    f = ProjectFilter.from_args(request.args)
-    s = summary(session, f, request.today)
+    f = ProjectFilter.from_args(request.args, today=request.today,
+                              stale_days=request.stale_days)
+    s = summary(session, f, request.today, request.stale_days)
     stats = selection_stats(session, f)
     empty = type(s.total)()
     doc = {
@@ -258,8 +263,14 @@ def key_figures(session: Session, request: Request) -> Reply:
         "by_kind": [{"kind": k.code, "label_vi": k.vi, "label_en": k.en,
                      **_group(s.by_kind.get(k.code, empty))} for k in vocab.KINDS],
         "late": [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en,
-                  "planned_end": p.partial_date("planned_end"), "days_late": days}
+                  "planned_end": p.partial_date("planned_end"), "days_late": days,
+                  "status_as_of": p.status_as_of_iso(),
+                  "late_confirmed": p.code not in s.unconfirmed}
                  for p, days in s.late],
+        "late_confirmed": len(s.late) - len(s.unconfirmed),
+        "late_unconfirmed": len(s.unconfirmed),
+        "stale": s.stale,
+        "stale_days": request.stale_days,
         "without_geometry": s.without_geometry,
         "links": [{"rel": "self", "href": request.url(f"{PREFIX}/summary",
                                                       _query(f.to_args())), "type": JSON}],
@@ -279,7 +290,8 @@ def oc4ids_package(session: Session, request: Request) -> Reply:
     """GET /api/v1/oc4ids.json: the selection as an OC4IDS project package."""
 
     check_known(request.args, FILTER_PARAMS)
-    f = ProjectFilter.from_args(request.args)
+    f = ProjectFilter.from_args(request.args, today=request.today,
+                              stale_days=request.stale_days)
     stats = selection_stats(session, f)
     uri = request.url(f"{PREFIX}/oc4ids.json", _query(f.to_args()))
     doc = package(session, f, uri=uri, published=stats.last_updated, today=request.today)

@@ -50,6 +50,8 @@ def simple_field_type(f: Field) -> str:
     which holds every whole number up to 2^53 exactly; KML's int is 32-bit."""
     if f.type == "integer":
         return "double" if f.format == "int64" else "int"
+    if f.type == "boolean":
+        return "bool"
     return "double" if f.type == "number" else "string"
 
 

@@ -15,6 +15,7 @@ from tracker.gcpause import gc_paused
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import select_records
 from tracker.queries.select import select_keys
+from tracker.rules import STALE_DAYS
 
 
 class FeatureCache:
@@ -73,7 +74,7 @@ _CHUNK = 5000  # codes per IN (...) list: well below SQLite's limit on bound par
 def select_features(session: Session, f: ProjectFilter, today: date, *,
                     limit: int | None = None, offset: int = 0,
                     cache: FeatureCache | None = None, sort: str = "code", desc: bool = False,
-                    lang: str = "vi") -> list[bytes]:
+                    lang: str = "vi", stale_days: int = STALE_DAYS) -> list[bytes]:
     """The selection as encoded GeoJSON features (in the order of select_records for the
     same sort), reusing cached ones.
 
@@ -82,16 +83,18 @@ def select_features(session: Session, f: ProjectFilter, today: date, *,
     with gc_paused:
         order: dict[str, Any] = {"sort": sort, "desc": desc, "lang": lang}
         return _select_features(session, f, today, limit=limit, offset=offset,
-                                cache=cache, order=order)
+                                cache=cache, order=order, stale_days=stale_days)
 
 
 def _select_features(session: Session, f: ProjectFilter, today: date, *,
                      limit: int | None, offset: int,
-                     cache: FeatureCache | None, order: dict[str, Any]) -> list[bytes]:
+                     cache: FeatureCache | None, order: dict[str, Any],
+                     stale_days: int) -> list[bytes]:
 
     if cache is None:
         return encode_features(select_records(session, f, today, limit=limit,
-                                              offset=offset, geojson=True, **order))
+                                              offset=offset, geojson=True,
+                                              stale_days=stale_days, **order))
     keys = select_keys(session, f, limit=limit, offset=offset, today=today, **order)
     found = [cache.get((pid, stamp, today)) for pid, _code, stamp in keys]
     missing = [code for (_pid, code, _stamp), data in zip(keys, found, strict=True)
@@ -100,7 +103,7 @@ def _select_features(session: Session, f: ProjectFilter, today: date, *,
         return found  # type: ignore[return-value]
     if 2 * len(missing) > len(keys):
         rs = select_records(session, f, today, limit=limit, offset=offset,
-                            geojson=True, **order)
+                            geojson=True, stale_days=stale_days, **order)
         encoded = encode_features(rs)
         cache.put_many(((pid, stamp, today), data)
                        for (pid, stamp), data in zip(rs.keys, encoded, strict=True))
@@ -108,7 +111,7 @@ def _select_features(session: Session, f: ProjectFilter, today: date, *,
     fresh: dict[str, bytes] = {}
     for i in range(0, len(missing), _CHUNK):
         rs = select_records(session, ProjectFilter(codes=tuple(missing[i:i + _CHUNK])), today,
-                            geojson=True)
+                            geojson=True, stale_days=stale_days)
         encoded = encode_features(rs)
         cache.put_many(((pid, stamp, today), data)
                        for (pid, stamp), data in zip(rs.keys, encoded, strict=True))

@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 from tracker.db import is_postgres
 from tracker.models import Project
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.select import apply_filter, is_late, live, project_period_columns
-from tracker.rules import days_late
+from tracker.queries.select import (
+    apply_filter,
+    is_late,
+    is_stale_sql,
+    live,
+    project_period_columns,
+)
+from tracker.rules import STALE_DAYS, days_late, late_confirmed
 
 
 @dataclass
@@ -34,11 +40,24 @@ class Summary:
     total: Group
     by_status: dict[str, Group]
     by_kind: dict[str, Group]
-    late: list[tuple[Project, int]]
+    late: list[tuple[Project, int]]  # every late project, with its days late
     without_geometry: int
+    stale: int = 0  # projects whose status needs an update (rules.is_stale)
+    # codes of the late projects whose lateness rests on a status dated before the planned
+    # end (rules.late_confirmed false): "quá hạn — chưa xác nhận", shown apart
+    unconfirmed: frozenset[str] = frozenset()
+
+    @property
+    def late_confirmed(self) -> list[tuple[Project, int]]:
+        return [(p, d) for p, d in self.late if p.code not in self.unconfirmed]
+
+    @property
+    def late_unconfirmed(self) -> list[tuple[Project, int]]:
+        return [(p, d) for p, d in self.late if p.code in self.unconfirmed]
 
 
-def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
+def summary(session: Session, f: ProjectFilter, today: date, stale_days: int = STALE_DAYS
+            ) -> Summary:
     """Counts, km and money by status and kind, and the late projects (the dashboard's and
     the API's numbers). Unknown amounts are left out of sums and counted separately, so a
     total never silently treats 'no data' as 0."""
@@ -54,8 +73,13 @@ def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
     late = [(p, days_late(p, today) or 0) for p in session.scalars(late_stmt)]
     no_geom = session.scalar(apply_filter(select(func.count(Project.id)), f, postgres).where(
         Project.geometry.is_(None))) or 0
+    stale = session.scalar(apply_filter(select(func.count(Project.id)), f, postgres).where(
+        is_stale_sql(today, stale_days))) or 0
+    unconfirmed = frozenset(p.code for p, days in late
+                            if late_confirmed(p.planned_end, p.status_as_of, days) is False)
     return Summary(total=total, by_status=groups(Project.status), by_kind=groups(Project.kind),
-                   late=late, without_geometry=int(no_geom))
+                   late=late, without_geometry=int(no_geom), stale=int(stale),
+                   unconfirmed=unconfirmed)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tracker import vocab
 from tracker.errors import BadParameter
-from tracker.params import parse_datetime, parse_search_text, parse_updated_since, values
+from tracker.params import (
+    parse_datetime,
+    parse_flag,
+    parse_search_text,
+    parse_updated_since,
+    values,
+)
 from tracker.periods import Period
+from tracker.rules import STALE_DAYS, stale_since
 
 
 def _multi(args: Mapping[str, Any], name: str) -> list[str]:
@@ -65,15 +72,25 @@ class ProjectFilter:
     bbox: tuple[float, float, float, float] | None = None
     updated_since: datetime | None = None
     period: Period | None = None  # OGC `datetime`: the project's own period meets it
+    # "cần cập nhật": True only stale projects, False only current ones (rules.is_stale);
+    # stale_since is the cut-off it was parsed against (rules.stale_since of today)
+    stale: bool | None = None
+    stale_since: date | None = None
     codes: tuple[str, ...] = field(default=())
     # an OGC collection of one geometry family (Project.geometry_type); never a URL argument
     geometry_types: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> ProjectFilter:
-        """Parse request args or CLI options; unknown codes and bad values are BadParameter."""
+    def from_args(cls, args: Mapping[str, Any], *, today: date | None = None,
+                  stale_days: int = STALE_DAYS) -> ProjectFilter:
+        """Parse request args or CLI options; unknown codes and bad values are BadParameter.
+        `today` and `stale_days` (the settings') say what `stale` means."""
         bbox = args.get("bbox")
+        stale = parse_flag(args.get("stale"), "stale")
         return cls(
+            stale=stale,
+            stale_since=None if stale is None else stale_since(today or date.today(),
+                                                               stale_days),
             status=_check_codes(_multi(args, "status"), vocab.codes(vocab.STATUSES), "status"),
             kind=_check_codes(_multi(args, "kind"), vocab.codes(vocab.KINDS), "kind"),
             province=_check_codes(_multi(args, "province"), vocab.codes(vocab.PROVINCES),
@@ -101,6 +118,8 @@ class ProjectFilter:
             out["updated_since"] = self.updated_since.isoformat()
         if self.period:
             out["datetime"] = self.period.to_text()
+        if self.stale is not None:
+            out["stale"] = "1" if self.stale else "0"
         return out
 
     def is_empty(self) -> bool:

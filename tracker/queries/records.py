@@ -26,11 +26,32 @@ from tracker.queries.select import (
     order_clauses,
     timestamp_text,
 )
-from tracker.rules import days_late, disbursement_rate
+from tracker.rules import (
+    STALE_DAYS,
+    days_late,
+    disbursement_rate,
+    is_stale,
+    late_confirmed,
+    status_age_days,
+)
 
 
-def project_record(p: Project, today: date) -> dict[str, Any]:
+def status_fields(status: str, as_of: date | None, precision: str | None,
+                  planned_end: date | None, late: int | None, today: date,
+                  stale_days: int) -> dict[str, Any]:
+    """How old the shown status is, and whether a lateness rests on it (tracker.rules)."""
+    return {
+        "status_as_of": iso_partial(as_of, precision),
+        "status_as_of_precision": precision if as_of is not None else None,
+        "status_age_days": status_age_days(as_of, today),
+        "stale": is_stale(status, as_of, today, stale_days),
+        "late_confirmed": late_confirmed(planned_end, as_of, late),
+    }
+
+
+def project_record(p: Project, today: date, stale_days: int = STALE_DAYS) -> dict[str, Any]:
     """The flat attribute set every export and API listing shares (stable names)."""
+    late = days_late(p, today)
     return {
         "code": p.code,
         "name_vi": p.name_vi,
@@ -47,7 +68,9 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "planned_end": p.partial_date("planned_end"),
         "actual_start": p.partial_date("actual_start"),
         "actual_end": p.partial_date("actual_end"),
-        "days_late": days_late(p, today),
+        "days_late": late,
+        **status_fields(p.status, p.status_as_of, p.status_as_of_precision, p.planned_end,
+                        late, today, stale_days),
         "owner": p.owner,
         "investor": p.investor,
         "provinces": ";".join(p.province_codes),
@@ -111,19 +134,22 @@ def _partial(text: str | None, precision: str | None) -> str | None:
 def select_records(session: Session, f: ProjectFilter, today: date, *,
                    limit: int | None = None, offset: int = 0,
                    geometry: bool = True, geojson: bool = False, sort: str = "code",
-                   desc: bool = False, lang: str = "vi") -> RecordSet:
+                   desc: bool = False, lang: str = "vi",
+                   stale_days: int = STALE_DAYS) -> RecordSet:
     """The selection as project_record dicts (in the table's order for `sort`, by code by
     default), with WKB and bounding boxes; with `geojson`, the stored GeoJSON geometry text
     instead of the WKB."""
     with gc_paused:
         return _select_records(session, f, today, limit=limit, offset=offset,
                                geometry=geometry, geojson=geojson,
-                               order=order_clauses(sort, desc, today, lang))
+                               order=order_clauses(sort, desc, today, lang),
+                               stale_days=stale_days)
 
 
 def _select_records(session: Session, f: ProjectFilter, today: date, *,
                     limit: int | None, offset: int,
-                    geometry: bool, geojson: bool, order: list[Any]) -> RecordSet:
+                    geometry: bool, geojson: bool, order: list[Any],
+                    stale_days: int) -> RecordSet:
     postgres = is_postgres(session)
     p = Project
     columns: list[Any] = [
@@ -135,6 +161,7 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
         iso_date_text(p.actual_end, postgres), p.actual_end_precision,
         p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note, p.geometry_note_en,
         p.min_lon, p.min_lat, p.max_lon, p.max_lat, timestamp_text(p.updated_at, postgres),
+        iso_date_text(p.status_as_of, postgres), p.status_as_of_precision,
         _geojson_bytes_column(postgres) if geojson
         else (_wkb_column(postgres) if geometry else null()),
     ]
@@ -167,12 +194,15 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
     units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
     for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total,
          disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec, ae, ae_prec, owner, investor,
-         field_, accuracy, note, note_en, x0, y0, x1, y1, stamp, wkb) in rows:
+         field_, accuracy, note, note_en, x0, y0, x1, y1, stamp, st_as_of, st_prec,
+         wkb) in rows:
         codes = provinces.get(pid, [])
         key = tuple(codes)
         if key not in units:
             units[key] = ";".join(vocab.current_units(codes)) or None
-        facts = _Facts(date.fromisoformat(pe) if pe else None, status, disbursed, total)
+        planned_end = date.fromisoformat(pe) if pe else None
+        facts = _Facts(planned_end, status, disbursed, total)
+        late = days_late(facts, today)  # type: ignore[arg-type]
         records.append({
             "code": code, "name_vi": name_vi, "name_en": name_en, "kind": kind,
             "status": status, "progress_pct": progress, "length_km": length,
@@ -181,7 +211,9 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
             "disbursement_pct": disbursement_rate(facts),  # type: ignore[arg-type]
             "planned_start": _partial(ps, ps_prec), "planned_end": _partial(pe, pe_prec),
             "actual_start": _partial(as_, as_prec), "actual_end": _partial(ae, ae_prec),
-            "days_late": days_late(facts, today),  # type: ignore[arg-type]
+            "days_late": late,
+            **status_fields(status, date.fromisoformat(st_as_of) if st_as_of else None,
+                            st_prec, planned_end, late, today, stale_days),
             "owner": owner, "investor": investor,
             "provinces": ";".join(codes),
             "current_unit": units[key], "field": field_,

@@ -16,7 +16,7 @@ from tracker.errors import BadParameter
 from tracker.models import Boundary, Project, ProjectProvince
 from tracker.periods import Period
 from tracker.queries.filter import ProjectFilter
-from tracker.rules import CLOSED
+from tracker.rules import CLOSED, stale_since
 from tracker.text import fold
 
 SORTABLE = ("code", "name", "kind", "status", "progress", "length", "investment",
@@ -59,6 +59,11 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
             stmt = stmt.where(func.tracker_intersects_box(Project.geometry, x0, y0, x1, y1) == 1)
     if f.updated_since:
         stmt = stmt.where(Project.updated_at >= f.updated_since)
+    if f.stale is not None:
+        if f.stale_since is None:
+            raise ValueError("a stale filter needs its cut-off date (ProjectFilter.on)")
+        stale = stale_condition(f.stale_since)
+        stmt = stmt.where(stale if f.stale else ~stale)
     if f.codes:
         stmt = stmt.where(Project.code.in_(f.codes))
     if f.geometry_types:
@@ -77,6 +82,25 @@ def live() -> Any:
 def is_late(today: date) -> Any:
     """rules.days_late(p, today) is not None, in SQL."""
     return and_(Project.planned_end < today, Project.status.not_in(CLOSED))
+
+
+def is_stale_sql(today: date, stale_days: int) -> Any:
+    """rules.is_stale(p.status, p.status_as_of, today, stale_days), in SQL."""
+    return stale_condition(stale_since(today, stale_days))
+
+
+def stale_condition(since: date) -> Any:
+    """Open projects whose status is undated or dated before `since` (rules.stale_since)."""
+    return and_(Project.status.not_in(CLOSED),
+                or_(Project.status_as_of.is_(None), Project.status_as_of < since))
+
+
+def late_confirmed_sql(today: date) -> Any:
+    """rules.late_confirmed(p.planned_end, p.status_as_of, rules.days_late(p, today)), in
+    SQL: NULL when not late, else whether the status is dated on or after the planned end."""
+    confirmed = and_(Project.status_as_of.is_not(None),
+                     Project.status_as_of >= Project.planned_end)
+    return case((is_late(today), case((confirmed, True), else_=False)), else_=None)
 
 
 def disbursement_rate_sql() -> Any:

@@ -16,7 +16,7 @@ FEATURE_CACHE = "tracker.feature_cache"
 def api_request() -> http.Request:
     return http.Request(args=request.args, base_url=request.host_url.rstrip("/"),
                         path=request.path, headers=dict(request.headers),
-                        today=state().today(),
+                        today=state().today(), stale_days=state().settings.stale_days,
                         lang=current_lang())
 
 
