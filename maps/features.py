@@ -14,6 +14,7 @@ full geometry.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,8 @@ import shapely
 
 from tracker import formatting
 from tracker.dates import display_partial
-from tracker.rules import disbursement_rate
+from tracker.i18n import gettext
+from tracker.rules import STALE_DAYS, days_late, disbursement_rate, is_stale, late_confirmed
 
 DECIMALS = 5
 SIMPLIFY_ABOVE = 2000
@@ -78,9 +80,12 @@ def base_properties(row: Any) -> dict[str, Any]:
     }
 
 
-def popup_properties(row: Any, lang: str) -> dict[str, Any]:
-    """Everything a popup shows, formatted in `lang` by tracker.formatting."""
-    return {
+def popup_properties(row: Any, lang: str, today: date | None = None,
+                     stale_days: int = STALE_DAYS) -> dict[str, Any]:
+    """Everything a popup shows, formatted in `lang` by tracker.formatting: with `today`,
+    also the date the status is true as of with its age, whether it needs an update
+    (`stale`) and whether a lateness is unconfirmed (tracker.rules)."""
+    out = {
         **base_properties(row),
         "progress_pct": row.progress_pct,
         "investment": formatting.vnd(row.total_investment_vnd, lang),
@@ -88,13 +93,25 @@ def popup_properties(row: Any, lang: str) -> dict[str, Any]:
         "planned": planned_period(row, lang),
         "owner": row.owner,
     }
+    if today is not None:
+        late = days_late(row, today)
+        out.update(
+            status_as_of=formatting.status_as_of(row.status_as_of, row.status_as_of_precision,
+                                                 today, lang),
+            stale=is_stale(row.status, row.status_as_of, today, stale_days),
+            stale_text=gettext("status.stale", lang),
+            late_unconfirmed=gettext("status.late_unconfirmed_days", lang,
+                                     n=formatting.number(late, 0, lang))
+            if late_confirmed(row.planned_end, row.status_as_of, late) is False else None)
+    return out
 
 
 CHUNK = 2000  # features serialised at a time: memory stays flat however large the selection
 
 
 def map_features_chunks(rows: Sequence[Any], lang: str = "vi", tolerance: float | None = None,
-                        details: bool = False) -> Iterator[bytes]:
+                        details: bool = False, today: date | None = None,
+                        stale_days: int = STALE_DAYS) -> Iterator[bytes]:
     """A GeoJSON FeatureCollection (RFC 7946) of the rows that have a geometry, in pieces
     (for a streamed response: the first bytes leave before the last feature is built).
 
@@ -108,7 +125,7 @@ def map_features_chunks(rows: Sequence[Any], lang: str = "vi", tolerance: float 
         part = rows[start:start + CHUNK]
         texts = geometry_texts([r.geometry for r in part], tol)
         features = [{"type": "Feature", "id": r.code, "geometry": orjson.Fragment(text),
-                     "properties": popup_properties(r, lang) if details
+                     "properties": popup_properties(r, lang, today, stale_days) if details
                      else base_properties(r)} for r, text in zip(part, texts, strict=True)]
         body = orjson.dumps(features)[1:-1]  # the items, without the list's brackets
         yield (b"," + body) if start else body
@@ -116,6 +133,7 @@ def map_features_chunks(rows: Sequence[Any], lang: str = "vi", tolerance: float 
 
 
 def map_features(rows: Sequence[Any], lang: str = "vi", tolerance: float | None = None,
-                 details: bool = False) -> bytes:
+                 details: bool = False, today: date | None = None,
+                 stale_days: int = STALE_DAYS) -> bytes:
     """map_features_chunks() in one piece."""
-    return b"".join(map_features_chunks(rows, lang, tolerance, details))
+    return b"".join(map_features_chunks(rows, lang, tolerance, details, today, stale_days))

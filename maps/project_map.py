@@ -49,6 +49,7 @@ LABEL_KEYS = (
     "boundaries", "legend_title", "legend_status", "legend_kind", "legend_approximate",
     "popup_status", "popup_progress", "popup_investment", "popup_disbursed", "popup_planned",
     "popup_owner", "popup_accuracy", "popup_open", "popup_approximate_note", "popup_loading",
+    "popup_status_as_of",
     "no_data",
     "search_label", "search_placeholder", "search_none", "loading", "load_error", "drawn",
     "simplified",

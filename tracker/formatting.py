@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.dates import display_partial
+from tracker.i18n import gettext
+
 NO_DATA = {"vi": "chưa có dữ liệu", "en": "no data"}
 TY = 1_000_000_000
 TRIEU = 1_000_000
@@ -86,3 +89,34 @@ def local_time(value: datetime | None) -> str:
 def iso_moment(value: datetime | None) -> str | None:
     """The same instant in ISO 8601 with its +07:00 offset, for <time datetime>."""
     return None if value is None else vietnam_time(value).isoformat(timespec="minutes")
+
+
+def status_age(as_of: date | None, precision: str | None, today: date, lang: str = "vi"
+               ) -> str:
+    """How long ago a status was true, at its date's precision: '349 ngày trước', 'khoảng
+    17 tháng trước' (a month), 'khoảng 5 năm trước' (a year)."""
+    if as_of is None:
+        return gettext("status.undated", lang)
+    days = (today - as_of).days
+    if days < 0:
+        return gettext("status.age_later", lang)
+    if precision == "year":
+        return gettext("status.age_years", lang, n=number(max(1, today.year - as_of.year),
+                                                          0, lang))
+    if precision == "month":
+        months = (today.year - as_of.year) * 12 + today.month - as_of.month
+        return gettext("status.age_months", lang, n=number(max(1, months), 0, lang))
+    if days == 0:
+        return gettext("status.age_today", lang)
+    if days == 1:
+        return gettext("status.age_day", lang)
+    return gettext("status.age_days", lang, n=number(days, 0, lang))
+
+
+def status_as_of(as_of: date | None, precision: str | None, today: date, lang: str = "vi"
+                 ) -> str:
+    """'18/12/2025 (349 ngày trước)', '07/2025 (khoảng 17 tháng trước)', '2021 (…)'."""
+    shown = display_partial(as_of, precision)
+    if shown is None:
+        return gettext("status.undated", lang)
+    return f"{shown} ({status_age(as_of, precision, today, lang)})"

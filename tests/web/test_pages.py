@@ -323,7 +323,12 @@ def test_dashboard_counts_money_km_and_late_projects(seeded_app, client):
     assert counts["under_construction"] == "3" and counts["completed"] == "5"
     assert sum(int(v) for v in counts.values()) == SEEDED
     assert "76.101 tỷ đồng" in text  # 3.888 + 27.523 + 44.690 tỷ
-    assert "can-tho-ca-mau-expressway" in html and "quá hạn 337 ngày" in text
+    # its last status (18/12/2025) predates its planned end (19/12/2025): not confirmed late
+    assert "can-tho-ca-mau-expressway" in html and "quá hạn 337 ngày" not in text
+    assert "Quá hạn — chưa xác nhận" in text and "quá hạn — chưa xác nhận" in text
+    assert 'data-late-count="0"' in html and 'data-late-unconfirmed-count="1"' in html
+    # on 21/11/2026 every open project's status is older than 180 days
+    assert 'data-stale-count="5"' in html
     # links into the map and the table with the status applied
     status_links = [a["href"] for a in page.links if "status=under_construction" in a["href"]]
     assert any(h.startswith("/map?") for h in status_links)

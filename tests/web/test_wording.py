@@ -55,9 +55,13 @@ def test_times_are_vietnam_time_never_utc(seeded_app, client):
         s.commit()
     html = client.get("/projects/dt926").get_data(as_text=True)
     assert '<time datetime="2026-11-21T03:30+07:00">21/11/2026 03:30</time>' in html
-    assert "Cập nhật lần cuối (giờ Việt Nam)" in visible(Page(html))
+    assert "Hồ sơ sửa lần cuối (giờ Việt Nam)" in visible(Page(html))
     english = visible(get_page(client, "/projects/dt926?lang=en"))
-    assert "Last updated (Vietnam time)" in english and "21/11/2026 03:30" in english
+    assert "Record last edited (Vietnam time)" in english and "21/11/2026 03:30" in english
+    # a project as the seed loaded it shows the date of its status, never its loading time
+    seeded = visible(get_page(client, "/projects/can-tho-ca-mau-expressway?lang=vi"))
+    assert "Hồ sơ sửa lần cuối" not in seeded
+    assert "trạng thái tính đến 18/12/2025" in seeded
     for url in PAGES:
         assert "UTC" not in visible(get_page(client, url)), url
         assert "UTC" not in visible(get_page(client, url + "?lang=en")), url
@@ -128,7 +132,8 @@ def test_pages_say_how_recent_their_data_is(seeded_app, client):
     assert "Dữ liệu tính đến 09/03/2026" in visible(get_page(client, "/projects"))
     assert "Dữ liệu tính đến 18/12/2025" in visible(get_page(
         client, "/?status=under_construction"))
-    assert "Data as of 18/12/2025" in visible(get_page(
+    # a project page says the date of its status, with its age (today is 21/11/2026)
+    assert "status as of 18/12/2025 (338 days ago)" in visible(get_page(
         client, "/projects/can-tho-ca-mau-expressway?lang=en"))
     assert "Dữ liệu tính đến: chưa có cập nhật nào" in visible(get_page(
         client, "/?q=nothing-here&lang=vi"))

@@ -20,7 +20,7 @@ from tracker.rules import CLOSED, stale_since
 from tracker.text import fold
 
 SORTABLE = ("code", "name", "kind", "status", "progress", "length", "investment",
-            "disbursed", "disbursement", "planned_end", "updated")
+            "disbursed", "disbursement", "planned_end", "updated", "as_of")
 
 
 TABLE_SORTS = (*SORTABLE, "late")
@@ -135,6 +135,7 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
             "disbursed": Project.disbursed_vnd,
             "disbursement": disbursement_rate_sql(),
             "planned_end": Project.planned_end, "updated": Project.updated_at,
+            "as_of": Project.status_as_of,
         }[sort]
     primary = column.desc().nulls_last() if desc else column.asc().nulls_last()
     return [primary, Project.code.asc()]

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
+from flask import current_app, request
 
 from maps.styles import status_styles
 from tracker import formatting, vocab
@@ -98,6 +98,7 @@ def template_helpers() -> dict[str, Any]:
         "static_url": static_url,
         "display_name": lambda item: display_name(item.name_vi, item.name_en, current_lang()),
         "default_sort": DEFAULT_SORT,
+        "stale_days": current_app.extensions["tracker"].settings.stale_days,
     }
 
 

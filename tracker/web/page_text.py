@@ -84,6 +84,8 @@ def filter_words(f: ProjectFilter) -> str:
     if f.updated_since:
         parts.append(gettext("filter.words_since",
                              date=formatting.moment(f.updated_since, current_lang())))
+    if f.stale is not None:
+        parts.append(gettext("filter.words_stale" if f.stale else "filter.words_not_stale"))
     if f.codes:
         parts.append(gettext("filter.words_codes", codes=", ".join(f.codes)))
     return gettext("print.filter", filter=" · ".join(parts) or gettext("print.no_filter"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 import orjson
@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from maps.features import map_features, map_features_chunks, popup_properties
 from maps.project_map import MapData
-from tracker import params, vocab
+from tracker import formatting, params, vocab
 from tracker.dates import display_partial
 from tracker.errors import BadParameter, NotFound
 from tracker.exports import export_selection, project_features
@@ -38,7 +38,14 @@ from tracker.queries.select import (
     map_rows,
     select_projects,
 )
-from tracker.rules import days_late, disbursement_rate, display_name
+from tracker.rules import (
+    days_late,
+    disbursement_rate,
+    display_name,
+    is_stale,
+    late_confirmed,
+    status_age_days,
+)
 from tracker.web import page_text
 from tracker.web.adapter import feature_cache
 from tracker.web.helpers import DEFAULT_SORT, filter_args, template_helpers
@@ -59,7 +66,8 @@ FALSE_VALUES = ("", "0", "false", "no", "off")
 # --------------------------------------------------------------------------- request parsing
 
 def _filter() -> ProjectFilter:
-    return ProjectFilter.from_args(request.args)
+    return ProjectFilter.from_args(request.args, today=state().today(),
+                                   stale_days=state().settings.stale_days)
 
 
 def _flag(name: str) -> bool:
@@ -114,7 +122,25 @@ def _bbox(p: Project) -> tuple[float, float, float, float] | None:
 
 # --------------------------------------------------------------------------- rows for tables
 
-def table_row(p: Project, today: date) -> dict[str, Any]:
+def status_facts(p: Project, today: date, stale_days: int) -> dict[str, Any]:
+    """How old the project's status is and what its lateness rests on (tracker.rules), and
+    the words for them in the reader's language."""
+    late = days_late(p, today)
+    return {
+        "days_late": late,
+        "status_as_of": formatting.status_as_of(p.status_as_of, p.status_as_of_precision,
+                                                today, current_lang()),
+        "status_as_of_date": display_partial(p.status_as_of, p.status_as_of_precision),
+        "status_as_of_iso": p.status_as_of_iso(),
+        "status_age": formatting.status_age(p.status_as_of, p.status_as_of_precision, today,
+                                            current_lang()),
+        "status_age_days": status_age_days(p.status_as_of, today),
+        "stale": is_stale(p.status, p.status_as_of, today, stale_days),
+        "late_confirmed": late_confirmed(p.planned_end, p.status_as_of, late),
+    }
+
+
+def table_row(p: Project, today: date, stale_days: int) -> dict[str, Any]:
     lang = current_lang()
     return {
         "code": p.code,
@@ -128,7 +154,7 @@ def table_row(p: Project, today: date) -> dict[str, Any]:
         "disbursed": p.disbursed_vnd,
         "disbursement_pct": disbursement_rate(p),
         "planned_end": display_partial(p.planned_end, p.planned_end_precision),
-        "days_late": days_late(p, today),
+        **status_facts(p, today, stale_days),
     }
 
 
@@ -149,9 +175,12 @@ def healthz() -> Any:
 def index() -> str:
     f = _filter()
     today = state().today()
-    result = summary(db_session(), f, today)
+    stale_days = state().settings.stale_days
+    result = summary(db_session(), f, today, stale_days)
     return render_template("index.html", f=f, summary=result, today=today,
-                           late=result.late[:DASHBOARD_LATE])
+                           stale_days=stale_days,
+                           late=result.late_confirmed[:DASHBOARD_LATE],
+                           unconfirmed=result.late_unconfirmed[:DASHBOARD_LATE])
 
 
 @bp.route("/map")
@@ -202,7 +231,8 @@ def map_popup(code: str) -> Response:
     """One project's popup values, formatted in ?lang (fetched when its popup opens)."""
     p = _project_or_404(code)
     return Response(orjson.dumps({"code": p.code, "properties": popup_properties(
-        p, current_lang())}), mimetype="application/json")
+        p, current_lang(), state().today(), state().settings.stale_days)}),
+        mimetype="application/json")
 
 
 @bp.route("/projects")
@@ -219,10 +249,10 @@ def table() -> str:
     projects = select_projects(session, f, sort=sort, desc=desc, limit=PAGE_SIZE,
                                        offset=(page - 1) * PAGE_SIZE, today=today,
                                        lang=current_lang(), geometry=False)
-    rows = [table_row(p, today) for p in projects]
+    rows = [table_row(p, today, state().settings.stale_days) for p in projects]
     return render_template("projects.html", f=f, rows=rows, totals=totals, sort=sort,
                            desc=desc, page=page, pages=pages, page_size=PAGE_SIZE,
-                           today=today)
+                           today=today, stale_days=state().settings.stale_days)
 
 
 def _table_twin(fmt: str) -> Response:
@@ -231,7 +261,8 @@ def _table_twin(fmt: str) -> Response:
     today = state().today()
     body, _count = export_selection(db_session(), _filter(), fmt, today, sort=sort, desc=desc,
                                     lang=current_lang(), cache=feature_cache(),
-                                    base_url=request.host_url.rstrip("/"), source=request.url)
+                                    base_url=request.host_url.rstrip("/"), source=request.url,
+                                    stale_days=state().settings.stale_days)
     filename = export_filename(fmt, today)
     return Response(body, mimetype=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -260,13 +291,17 @@ def project(code: str) -> str:
     today = state().today()
     parts = None
     if p.geometry is not None:
-        inline = orjson.Fragment(map_features([p], current_lang(), tolerance=0, details=True))
+        inline = orjson.Fragment(map_features([p], current_lang(), tolerance=0, details=True,
+                                              today=today,
+                                              stale_days=state().settings.stale_days))
         parts = map_parts("project", _map_data(features=inline, bounds=_bbox(p),
                                                kinds=(p.kind,)))
     history = sorted(p.updates, key=lambda u: (u.as_of, u.id or 0), reverse=True)
     funded = [f.amount_vnd for f in p.funding_lines if f.amount_vnd is not None]
     return render_template(
         "project.html", p=p, parts=parts, history=history, today=today,
+        st=status_facts(p, today, state().settings.stale_days), edited_at=edited_at(p),
+        stale_days=state().settings.stale_days,
         days_late=days_late(p, today), rate=disbursement_rate(p),
         funding_total=sum(funded) if funded else None,
         name=display_name(p.name_vi, p.name_en, current_lang()),
@@ -275,8 +310,19 @@ def project(code: str) -> str:
         else (p.description_vi or p.description_en))
 
 
+def edited_at(p: Project) -> datetime | None:
+    """When the record was last changed in the tracker; None for a project as the seed
+    loaded it (its updated_at is then its newest fact's date: tracker.services.seed), whose
+    page shows that date as "trạng thái tính đến" and no time of loading."""
+    newest = max((u.as_of for u in p.updates), default=None)
+    if newest is not None and p.updated_at == datetime.combine(newest, time(0)):
+        return None
+    return p.updated_at
+
+
 @bp.route("/projects/<code>.geojson")
 def project_geojson(code: str) -> Response:
     p = _project_or_404(code)
-    feature = project_features([p], state().today(), request.host_url.rstrip("/"))[0]
+    feature = project_features([p], state().today(), request.host_url.rstrip("/"),
+                               state().settings.stale_days)[0]
     return _geojson_response(feature, f"{p.code}.geojson")

@@ -163,6 +163,17 @@
     } else {
       progress.textContent = noData;
     }
+    if (p.status_as_of !== undefined) {
+      var asOf = row(dl, label(cfg, 'popup_status_as_of'), p.status_as_of);
+      asOf.className = 'tm-status-as-of';
+      if (p.stale) {
+        asOf.appendChild(document.createTextNode(' '));
+        asOf.appendChild(el('span', 'tm-badge tm-stale', p.stale_text));
+      }
+      if (p.late_unconfirmed) {
+        asOf.appendChild(el('div', 'tm-late-unconfirmed', p.late_unconfirmed));
+      }
+    }
     row(dl, label(cfg, 'popup_investment'), p.investment || noData);
     row(dl, label(cfg, 'popup_disbursed'), p.disbursed || noData);
     row(dl, label(cfg, 'popup_planned'), p.planned || noData);
