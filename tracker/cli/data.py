@@ -47,6 +47,9 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--owner", default="", help="Owner or investor contains this text."),
         click.option("--q", default="", help="Search code and names (ignores diacritics)."),
         click.option("--bbox", default="", help="minLon,minLat,maxLon,maxLat."),
+        click.option("--stale", default="", type=click.Choice(["", "1", "0"]),
+                     help="1: only projects whose status needs an update (older than "
+                     "TRACKER_STALE_DAYS and not closed); 0: only the others."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -57,7 +60,9 @@ def _filter_from(options: dict[str, Any]) -> Any:
 
     args = {k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items() if v}
     try:
-        return ProjectFilter.from_args(args)
+        state = cli_state()
+        return ProjectFilter.from_args(args, today=state.today(),
+                                       stale_days=state.settings.stale_days)
     except TrackerError as exc:
         raise click.UsageError(exc.message) from exc
 
@@ -170,7 +175,8 @@ def export(fmt: str, crs: str, output: str, **options: Any) -> None:
                                  f"{' or '.join(CRS_FORMATS)}", param_hint="--crs")
     today = cli_state().today()
     with cli_session() as session:
-        data, count = export_selection(session, f, fmt, today, crs=target)
+        data, count = export_selection(session, f, fmt, today, crs=target,
+                                       stale_days=cli_state().settings.stale_days)
     if output == "-":
         sys.stdout.buffer.write(data)
     else:
