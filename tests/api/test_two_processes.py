@@ -80,9 +80,13 @@ def test_a_write_through_one_process_is_seen_at_once_through_the_other(two):
                               {"as_of": "2026-11-30", "status": "under_construction"},
                               {**lan, "If-Match": new_tag})
     assert status == 201
-    assert json.loads(call(a, URL)[2])["status"] == "under_construction"
-    assert features(a, "/api/v1/projects.geojson")[CODE]["properties"][
-        "status"] == "under_construction"
+    record = json.loads(call(a, URL)[2])
+    assert record["status"] == "under_construction"
+    # and its freshness with it (issue 11 §5): the status is dated by the new update
+    assert (record["status_as_of"], record["stale"]) == ("2026-11-30", False)
+    exported = features(a, "/api/v1/projects.geojson")[CODE]["properties"]
+    assert (exported["status"], exported["status_as_of"], exported["stale"]) == (
+        "under_construction", "2026-11-30", False)
 
     # a delete through A: gone through B, from the record, the export and the map
     status, _h, _ = call(a, URL, "DELETE", None, {
