@@ -24,9 +24,15 @@ def test_seed_then_list_table(runner):
     table = runner.invoke(args=["list"])
     assert table.exit_code == 0
     lines = table.output.splitlines()
-    assert lines[0].split() == ["code", "name", "kind", "status", "progress", "length_km",
-                                "investment", "disbursed"]
-    assert any(line.startswith("ql61c-phase2 ") and "3.888 tỷ đồng" in line for line in lines)
+    assert lines[0].split() == ["code", "name", "kind", "status", "status_as_of", "progress",
+                                "length_km", "investment", "disbursed"]
+    assert any(line.startswith("ql61c-phase2 ") and "3.888 tỷ đồng" in line
+               and "09/03/2026" in line for line in lines)
+    stale = runner.invoke(args=["list", "--stale", "1", "--format", "json"])
+    assert stale.exit_code == 0, stale.output
+    assert {r["code"] for r in json.loads(stale.output)} == {
+        "ql61c-phase2", "vam-xang-bridge", "xa-no-canal", "can-tho-ca-mau-expressway",
+        "chau-doc-can-tho-soc-trang-expressway"}
     assert "chưa có dữ liệu" in table.output  # unknown is shown as such, never 0
 
 

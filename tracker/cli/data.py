@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 
 from tracker import formatting, vocab
 from tracker.cli.context import cli_session, cli_state
+from tracker.dates import display_partial
 from tracker.db import migrate
 from tracker.errors import TrackerError
 from tracker.exports import export_selection
@@ -96,8 +97,8 @@ def seed(path: str | None) -> None:
                 click.echo(f"boundaries: {n} loaded")
 
 
-LIST_COLUMNS = ("code", "name", "kind", "status", "progress", "length_km", "investment",
-                "disbursed")
+LIST_COLUMNS = ("code", "name", "kind", "status", "status_as_of", "progress", "length_km",
+                "investment", "disbursed")
 
 
 def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
@@ -106,6 +107,8 @@ def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
         if fmt == "table":
             rows.append({
                 "code": p.code, "name": p.name_vi, "kind": p.kind, "status": p.status,
+                "status_as_of": display_partial(p.status_as_of, p.status_as_of_precision)
+                or "-",
                 "progress": formatting.percent(p.progress_pct),
                 "length_km": formatting.km(p.length_km),
                 "investment": formatting.vnd(p.total_investment_vnd),
@@ -113,6 +116,7 @@ def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
         else:
             rows.append({
                 "code": p.code, "name": p.name_vi, "kind": p.kind, "status": p.status,
+                "status_as_of": p.status_as_of_iso(),
                 "progress": p.progress_pct, "length_km": p.length_km,
                 "investment": p.total_investment_vnd, "disbursed": p.disbursed_vnd})
     return rows
