@@ -83,10 +83,12 @@ def popup_properties(row: Any, lang: str) -> dict[str, Any]:
     return {
         **base_properties(row),
         "progress_pct": row.progress_pct,
-        "investment": formatting.vnd(row.total_investment_vnd, lang),
+        "investment": formatting.vnd_qualified(row.total_investment_vnd,
+                                               row.total_investment_qualifier, lang),
         "disbursed": disbursed_text(row, lang),
         "planned": planned_period(row, lang),
-        "owner": row.owner,
+        "governing_body": row.governing_body,
+        "project_owner": row.project_owner,
     }
 
 

@@ -26,7 +26,7 @@ from tracker.queries.select import (
     order_clauses,
     timestamp_text,
 )
-from tracker.rules import days_late, disbursement_rate
+from tracker.rules import days_late, disbursement_rate, effective_length_km
 
 
 def project_record(p: Project, today: date) -> dict[str, Any]:
@@ -40,7 +40,11 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "progress_pct": p.progress_pct,
         "length_km": p.length_km,
         "stated_length_km": p.stated_length_km,
+        "length_source": effective_length_km(p.stated_length_km, p.length_km)[1],
         "total_investment_vnd": p.total_investment_vnd,
+        "total_investment_basis": p.total_investment_basis,
+        "total_investment_as_of": p.total_investment_as_of_iso,
+        "total_investment_qualifier": p.total_investment_qualifier,
         "disbursed_vnd": p.disbursed_vnd,
         "disbursement_pct": disbursement_rate(p),
         "planned_start": p.partial_date("planned_start"),
@@ -48,10 +52,13 @@ def project_record(p: Project, today: date) -> dict[str, Any]:
         "actual_start": p.partial_date("actual_start"),
         "actual_end": p.partial_date("actual_end"),
         "days_late": days_late(p, today),
-        "owner": p.owner,
-        "investor": p.investor,
+        "governing_body": p.governing_body,
+        "project_owner": p.project_owner,
+        "private_investor": p.private_investor,
+        "programme_role": p.programme_role,
+        "corridor": p.corridor,
         "provinces": ";".join(p.province_codes),
-        "current_unit": ";".join(vocab.current_units(p.province_codes)) or None,
+        **vocab.present_unit_fields(p.province_codes),
         "field": p.field,
         "geometry_accuracy": p.geometry_accuracy,
         "geometry_note": p.geometry_note,
@@ -128,12 +135,15 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
     p = Project
     columns: list[Any] = [
         p.id, p.code, p.name_vi, p.name_en, p.kind, p.status, p.progress_pct, p.length_km,
-        p.stated_length_km, p.total_investment_vnd, p.disbursed_vnd,
+        p.stated_length_km, p.total_investment_vnd, p.total_investment_basis,
+        iso_date_text(p.total_investment_as_of, postgres), p.total_investment_as_of_precision,
+        p.total_investment_qualifier, p.disbursed_vnd,
         iso_date_text(p.planned_start, postgres), p.planned_start_precision,
         iso_date_text(p.planned_end, postgres), p.planned_end_precision,
         iso_date_text(p.actual_start, postgres), p.actual_start_precision,
         iso_date_text(p.actual_end, postgres), p.actual_end_precision,
-        p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note, p.geometry_note_en,
+        p.governing_body, p.project_owner, p.private_investor, p.programme_role, p.corridor,
+        p.field, p.geometry_accuracy, p.geometry_note, p.geometry_note_en,
         p.min_lon, p.min_lat, p.max_lon, p.max_lat, timestamp_text(p.updated_at, postgres),
         _geojson_bytes_column(postgres) if geojson
         else (_wkb_column(postgres) if geometry else null()),
@@ -164,27 +174,33 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
     texts: list[bytes | None] = []
     boxes: list[tuple[float, float, float, float] | None] = []
     keys: list[tuple[int, str]] = []
-    units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
-    for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total,
-         disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec, ae, ae_prec, owner, investor,
+    units: dict[tuple[str, ...], dict[str, str | None]] = {}  # few province sets: memoised
+    for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total, basis,
+         inv_as_of, inv_prec, qualifier, disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec,
+         ae, ae_prec, governing, owner, private, role, corridor,
          field_, accuracy, note, note_en, x0, y0, x1, y1, stamp, wkb) in rows:
         codes = provinces.get(pid, [])
         key = tuple(codes)
         if key not in units:
-            units[key] = ";".join(vocab.current_units(codes)) or None
+            units[key] = vocab.present_unit_fields(codes)
         facts = _Facts(date.fromisoformat(pe) if pe else None, status, disbursed, total)
         records.append({
             "code": code, "name_vi": name_vi, "name_en": name_en, "kind": kind,
             "status": status, "progress_pct": progress, "length_km": length,
-            "stated_length_km": stated, "total_investment_vnd": total,
+            "stated_length_km": stated,
+            "length_source": effective_length_km(stated, length)[1],
+            "total_investment_vnd": total, "total_investment_basis": basis,
+            "total_investment_as_of": _partial(inv_as_of, inv_prec),
+            "total_investment_qualifier": qualifier,
             "disbursed_vnd": disbursed,
             "disbursement_pct": disbursement_rate(facts),  # type: ignore[arg-type]
             "planned_start": _partial(ps, ps_prec), "planned_end": _partial(pe, pe_prec),
             "actual_start": _partial(as_, as_prec), "actual_end": _partial(ae, ae_prec),
             "days_late": days_late(facts, today),  # type: ignore[arg-type]
-            "owner": owner, "investor": investor,
+            "governing_body": governing, "project_owner": owner, "private_investor": private,
+            "programme_role": role, "corridor": corridor,
             "provinces": ";".join(codes),
-            "current_unit": units[key], "field": field_,
+            **units[key], "field": field_,
             "geometry_accuracy": accuracy, "geometry_note": note, "geometry_note_en": note_en,
             "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
             **provenance_fields(code, sources.get(pid, ())),
