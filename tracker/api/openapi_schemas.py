@@ -153,8 +153,8 @@ def _group(label: str | None = None) -> dict[str, Any]:
                  km={"type": "number", "minimum": 0}, investment_vnd=MONEY,
                  disbursed_vnd=MONEY, with_investment={"type": "integer", "minimum": 0},
                  with_disbursed={"type": "integer", "minimum": 0},
-                 investment_qualifier=nullable({"type": "string", "enum": list(
-                     vocab.codes(vocab.QUALIFIERS))}),
+                 investment_qualifier=nullable({"type": "string", "enum": [
+                     *vocab.codes(vocab.QUALIFIERS), None]}),
                  km_stated={"type": "integer", "minimum": 0},
                  km_measured={"type": "integer", "minimum": 0},
                  km_measured_approximate={"type": "integer", "minimum": 0},

@@ -261,7 +261,8 @@ def key_figures(session: Session, request: Request) -> Reply:
         "total": _group(s.total) if f.together or len(f.roles) == 1 else None,
         "by_role": [{"programme_role": r.code, "label_vi": r.vi, "label_en": r.en,
                      **_group(s.by_role[r.code]),
-                     "by_status": [{"status": st.code, **_group(
+                     "by_status": [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
+                                    **_group(
                          s.by_role_status[r.code].get(st.code, empty))}
                          for st in vocab.STATUSES]}
                     for r in vocab.PROGRAMME_ROLES if r.code in s.by_role],

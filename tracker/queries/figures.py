@@ -4,7 +4,7 @@ extent, and the fingerprint (count, last change) that ETags and caches are keyed
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, select
@@ -17,6 +17,7 @@ from tracker.queries.select import apply_filter, is_late, live, project_period_c
 from tracker.rules import (
     ComponentFacts,
     LengthItem,
+    ProvinceShare,
     combined_qualifier,
     days_late,
     effective_length_km,
@@ -57,12 +58,29 @@ class Summary:
     by_kind: dict[str, Group]
     late: list[tuple[Project, int]]
     without_geometry: int
+    # under a province filter: each project's share there (split or counted whole)
+    shares: list[ShareLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ShareLine:
+    """One project's part in the filtered provinces, for the dashboard's list."""
+
+    code: str
+    name_vi: str
+    name_en: str | None
+    role: str
+    share: ProvinceShare
 
 
 @dataclass(frozen=True)
 class _Row:
     """What a figure reads of one project (its share, under a province filter)."""
 
+    code: str
+    name_vi: str
+    name_en: str | None
+    share: ProvinceShare | None
     role: str
     status: str
     kind: str
@@ -76,7 +94,8 @@ class _Row:
 def _rows(session: Session, f: ProjectFilter) -> list[_Row]:
     p = Project
     stmt = apply_filter(select(
-        p.id, p.programme_role, p.status, p.kind, p.stated_length_km, p.length_km,
+        p.id, p.code, p.name_vi, p.name_en, p.programme_role, p.status, p.kind,
+        p.stated_length_km, p.length_km,
         p.geometry_accuracy, p.corridor, p.total_investment_vnd, p.total_investment_qualifier,
         p.disbursed_vnd), f, is_postgres(session))
     rows = session.execute(stmt).all()
@@ -90,22 +109,23 @@ def _rows(session: Session, f: ProjectFilter) -> list[_Row]:
             components.setdefault(pid, []).append(
                 ComponentFacts(province, km, amount, km_q, amount_q))
     out = []
-    for (pid, role, status, kind, stated, measured, accuracy, corridor, total, qualifier,
-         disbursed) in rows:
+    for (pid, code, name_vi, name_en, role, status, kind, stated, measured, accuracy, corridor,
+         total, qualifier, disbursed) in rows:
         approximate = accuracy == "approximate"
         if not f.province:
-            out.append(_Row(role, status, kind,
+            out.append(_Row(code, name_vi, name_en, None, role, status, kind,
                             LengthItem(stated, measured, approximate, corridor),
                             total, qualifier, disbursed, False))
             continue
         share = province_share(components.get(pid, []), f.province,
                                effective_length_km(stated, measured)[0], total, qualifier)
         if share.counted_whole:
-            out.append(_Row(role, status, kind,
+            out.append(_Row(code, name_vi, name_en, share, role, status, kind,
                             LengthItem(stated, measured, approximate, corridor),
                             total, qualifier, disbursed, True))
         else:  # a component's length is stated; its disbursement is not known
-            out.append(_Row(role, status, kind, LengthItem(share.km, None, False, None),
+            out.append(_Row(code, name_vi, name_en, share, role, status, kind,
+                            LengthItem(share.km, None, False, None),
                             share.amount_vnd, share.amount_qualifier, None, False))
     return out
 
@@ -148,7 +168,9 @@ def summary(session: Session, f: ProjectFilter, today: date) -> Summary:
         Project.geometry.is_(None))) or 0
     return Summary(total=_group(rows), by_role=by_role, by_role_status=by_role_status,
                    by_status=_by(rows, lambda r: r.status), by_kind=_by(rows, lambda r: r.kind),
-                   late=late, without_geometry=int(no_geom))
+                   late=late, without_geometry=int(no_geom),
+                   shares=[ShareLine(r.code, r.name_vi, r.name_en, r.role, r.share)
+                           for r in rows if r.share is not None])
 
 
 @dataclass(frozen=True)
