@@ -84,11 +84,12 @@ def popup_properties(row: Any, lang: str) -> dict[str, Any]:
         **base_properties(row),
         "progress_pct": row.progress_pct,
         "investment": formatting.vnd_qualified(row.total_investment_vnd,
-                                               row.total_investment_qualifier, lang),
+                                               getattr(row, "total_investment_qualifier", None),
+                                               lang),
         "disbursed": disbursed_text(row, lang),
         "planned": planned_period(row, lang),
         "governing_body": row.governing_body,
-        "project_owner": row.project_owner,
+        "project_owner": getattr(row, "project_owner", None),
     }
 
 

@@ -161,7 +161,8 @@ def stated_number(raw: Mapping[str, Any], table: str, name: str, label: str
     if isinstance(v, str):
         m = _STATED.fullmatch(v.strip())
         if m is None:
-            raise ValidationError(f"{label}: {name} {shown(v)} is not a number", field=name)
+            raise ValidationError(f"{label}: {name} must be a number as the source writes it "
+                                  f"(37.152 or 37,152), got {shown(v)}", field=name)
         decimals = len(m.group(1) or "")
         value = _number({name: float(v.strip().replace(",", "."))}, table, name, label)
         return value, decimals
