@@ -231,7 +231,7 @@ def test_popup_values_are_formatted_like_the_tables():
             planned_end=date(2027, 12, 31), planned_end_precision="month", progress_pct=12.5,
             governing_body="UBND tỉnh Hậu Giang")
     vi = mf.popup_properties(r, "vi")
-    assert vi["investment"] == "≈ 3.556,69 tỷ đồng"
+    assert vi["investment"] == "3.888 tỷ đồng"
     assert vi["disbursed"] == "500 tỷ đồng (12,9 %)"
     assert vi["planned"] == "2026 – 12/2027"
     en = mf.popup_properties(r, "en")
@@ -319,10 +319,11 @@ def test_features_are_revalidated_not_rebuilt(seeded_app, client):
 
 def test_popup_endpoint_formats_in_the_asked_language(seeded_app, client):
     vi = client.get("/map/popup/ql61c-phase2.json?lang=vi").get_json()["properties"]
-    assert vi["investment"] == "3.888 tỷ đồng" and vi["governing_body"] == "UBND tỉnh Hậu Giang"
+    assert vi["investment"] == "≈ 3.556,69 tỷ đồng"
+    assert vi["governing_body"] == "UBND tỉnh Hậu Giang"
     assert vi["planned"].startswith("2026 – ")
     en = client.get("/map/popup/ql61c-phase2.json?lang=en").get_json()["properties"]
-    assert en["investment"] == "3,888 billion VND" and en["planned"].endswith("no data")
+    assert en["investment"] == "≈ 3,556.69 billion VND" and en["planned"].endswith("no data")
     missing = client.get("/map/popup/nope.json")
     assert missing.status_code == 404 and missing.is_json
 
