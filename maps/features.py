@@ -88,10 +88,13 @@ def popup_properties(row: Any, lang: str, today: date | None = None,
     out = {
         **base_properties(row),
         "progress_pct": row.progress_pct,
-        "investment": formatting.vnd(row.total_investment_vnd, lang),
+        "investment": formatting.vnd_qualified(row.total_investment_vnd,
+                                               getattr(row, "total_investment_qualifier", None),
+                                               lang),
         "disbursed": disbursed_text(row, lang),
         "planned": planned_period(row, lang),
-        "owner": row.owner,
+        "governing_body": row.governing_body,
+        "project_owner": getattr(row, "project_owner", None),
     }
     if today is not None:
         late = days_late(row, today)

@@ -24,7 +24,8 @@ from tracker.services.seed import seed_boundaries_if_empty, seed_from_file
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 SEED_FILE = REPO_ROOT / "geodata" / "projects.geojson"
 TODAY = "2026-11-21"
-TABLES = ("status_updates", "funding_lines", "project_sources", "project_provinces",
+TABLES = ("status_updates", "funding_lines", "investment_estimates", "project_components",
+          "project_sources", "project_provinces",
           "projects", "sources", "boundaries", "audit_entries", "api_tokens", "users",
           "sign_in_throttles")
 

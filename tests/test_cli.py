@@ -26,7 +26,7 @@ def test_seed_then_list_table(runner):
     lines = table.output.splitlines()
     assert lines[0].split() == ["code", "name", "kind", "status", "status_as_of", "progress",
                                 "length_km", "investment", "disbursed"]
-    assert any(line.startswith("ql61c-phase2 ") and "3.888 tỷ đồng" in line
+    assert any(line.startswith("ql61c-phase2 ") and "3.556,69 tỷ đồng" in line
                and "09/03/2026" in line for line in lines)
     stale = runner.invoke(args=["list", "--stale", "1", "--format", "json"])
     assert stale.exit_code == 0, stale.output
@@ -42,7 +42,7 @@ def test_list_csv_and_json_use_plain_numbers(runner):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and all(r["kind"] == "road" for r in rows)
     q2 = next(r for r in rows if r["code"] == "ql61c-phase2")
-    assert q2["investment"] == "3888000000000"
+    assert q2["investment"] == "3556690000000"  # the latest dated estimate
     data = json.loads(runner.invoke(args=["list", "--format", "json",
                                           "--status", "completed"]).output)
     assert data and {d["status"] for d in data} == {"completed"}

@@ -21,7 +21,7 @@ def _downgrade(engine, revision: str) -> None:
 
 
 def _old_database(engine) -> None:
-    migrate(engine, "0007")
+    migrate(engine, "0008")
     with engine.begin() as conn:
         for pid, code in ((1, "seeded-road"), (2, "edited-road"), (3, "no-history")):
             conn.execute(text(
@@ -54,7 +54,7 @@ def test_upgrade_back_fills_and_downgrade_keeps_every_row(tmp_path):
     assert rows["seeded-road"][2] == "2025-12-18 00:00:00.000000"  # its newest fact
     assert rows["edited-road"] == ("2023-07-01", "month", "2026-12-02 04:47:00")  # edited
     assert rows["no-history"] == (None, None, "2026-12-02 04:47:00")
-    _downgrade(engine, "0007")
+    _downgrade(engine, "0008")
     columns = {c["name"] for c in inspect(engine).get_columns("projects")}
     assert "status_as_of" not in columns and "status_as_of_precision" not in columns
     with engine.connect() as conn:

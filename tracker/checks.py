@@ -48,7 +48,9 @@ from tracker.limits import (
 from tracker.models import (
     Boundary,
     FundingLine,
+    InvestmentEstimate,
     Project,
+    ProjectComponent,
     ProjectProvince,
     ProjectSource,
     Source,
@@ -144,9 +146,32 @@ def _day(raw: Mapping[str, Any], table: str, name: str, label: str, given_as: st
     return value
 
 
+ROLE_FIELDS = ("governing_body", "project_owner", "private_investor")
 PROJECT_TEXT = ("code", "name_vi", "name_en", "kind", "field", "description_vi",
-                "description_en", "owner", "investor", "geometry_accuracy", "geometry_note",
-                "geometry_note_en")
+                "description_en", *ROLE_FIELDS, "programme_role", "corridor",
+                "geometry_accuracy", "geometry_note", "geometry_note_en")
+_STATED = re.compile(r"[0-9]+(?:[.,]([0-9]+))?")
+
+
+def stated_number(raw: Mapping[str, Any], table: str, name: str, label: str
+                  ) -> tuple[float | None, int | None]:
+    """A stated value and the decimals its source wrote: a number (37.152) or text as the
+    source prints it ("37,152" or "37.152"; text keeps trailing zeros, "37,40" -> 2)."""
+    v = raw.get(name)
+    if isinstance(v, str):
+        m = _STATED.fullmatch(v.strip())
+        if m is None:
+            raise ValidationError(f"{label}: {name} must be a number as the source writes it "
+                                  f"(37.152 or 37,152), got {shown(v)}", field=name)
+        decimals = len(m.group(1) or "")
+        value = _number({name: float(v.strip().replace(",", "."))}, table, name, label)
+        return value, decimals
+    value = _number(raw, table, name, label)
+    if value is None:
+        return None, None
+    text = repr(value)
+    decimals = 0 if value.is_integer() else len(text.split(".")[1]) if "." in text else 0
+    return value, decimals
 PROJECT_DATES = {"planned_start": "start", "planned_end": "end",
                  "actual_start": "start", "actual_end": "end"}
 
@@ -157,7 +182,9 @@ def clean_project(raw: Mapping[str, Any], label: str, limits: Limits) -> dict[st
     codes) and `geometry` (a Shapely geometry or None). The status comes from the history."""
     out: dict[str, Any] = {name: _text(raw, "projects", name, label) for name in PROJECT_TEXT}
     out["field"] = out["field"] or "transport"
-    out["stated_length_km"] = _number(raw, "projects", "stated_length_km", label)
+    out["programme_role"] = out["programme_role"] or "programme"
+    out["stated_length_km"], out["stated_length_decimals"] = stated_number(
+        raw, "projects", "stated_length_km", label)
     out["total_investment_vnd"] = _whole(raw, "projects", "total_investment_vnd", label)
     for name, bound in PROJECT_DATES.items():
         out[name], out[f"{name}_precision"] = _partial_date(raw, "projects", name, bound, label)
@@ -202,6 +229,44 @@ def clean_funding(raw: Mapping[str, Any], label: str) -> dict[str, Any]:
         "note_en": _text(raw, "funding_lines", "note_en", label),
     }
     _funding_rules(out, label)
+    return out
+
+
+def clean_estimate(raw: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """One dated investment figure: key (a slug the funding lines cite), amount_vnd
+    (required), as_of (partial date, or null when the source gives none), basis (proposal,
+    approved, adjusted, or null), qualifier (exact by default), original_amount with
+    original_currency (ISO 4217), note, note_en."""
+    as_of, precision = _partial_date(raw, "investment_estimates", "as_of", "start", label)
+    out: dict[str, Any] = {
+        "key": _text(raw, "investment_estimates", "key", label),
+        "amount_vnd": _whole(raw, "investment_estimates", "amount_vnd", label),
+        "as_of": as_of, "as_of_precision": precision,
+        "basis": _text(raw, "investment_estimates", "basis", label),
+        "qualifier": _text(raw, "investment_estimates", "qualifier", label) or "exact",
+        "original_amount": _number(raw, "investment_estimates", "original_amount", label),
+        "original_currency": _text(raw, "investment_estimates", "original_currency", label),
+        "note": _text(raw, "investment_estimates", "note", label),
+        "note_en": _text(raw, "investment_estimates", "note_en", label),
+    }
+    _estimate_rules(out, label)
+    return out
+
+
+def clean_component(raw: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """One part of a project as a source splits it: province (null for a section that is
+    no province's), name_vi/name_en, stated_length_km (as the source writes it) with its
+    length_qualifier, amount_vnd with its amount_qualifier, note, note_en."""
+    length, decimals = stated_number(raw, "project_components", "stated_length_km", label)
+    # governing_body: the component's own cơ quan chủ quản (each province, for a national
+    # expressway split by province)
+    out: dict[str, Any] = {
+        name: _text(raw, "project_components", name, label)
+        for name in ("province", "name_vi", "name_en", "governing_body", "length_qualifier",
+                     "amount_qualifier", "note", "note_en")}
+    out["stated_length_km"], out["stated_length_decimals"] = length, decimals
+    out["amount_vnd"] = _whole(raw, "project_components", "amount_vnd", label)
+    _component_rules(out, label)
     return out
 
 
@@ -256,9 +321,13 @@ def _project_rules(v: Mapping[str, Any], label: str) -> None:
     if "name_vi" in v and not (v["name_vi"] or "").strip():
         raise ValidationError(f"{label}: name_vi is required", field="name_vi")
     for name, terms in (("kind", vocab.KINDS), ("status", vocab.STATUSES),
-                        ("field", vocab.COOPERATION_FIELDS)):
+                        ("field", vocab.COOPERATION_FIELDS),
+                        ("programme_role", vocab.PROGRAMME_ROLES)):
         if name in v:
             _in(v[name], vocab.codes(terms), label, name)
+    if v.get("corridor") is not None and not is_slug(v["corridor"]):
+        raise ValidationError(f"{label}: corridor {shown(v['corridor'])} is not a slug",
+                              field="corridor")
     for prov in v.get("provinces", ()):
         _in(prov, vocab.codes(vocab.PROVINCES), label, "provinces")
     if "progress_pct" in v:
@@ -318,6 +387,47 @@ def _funding_rules(v: Mapping[str, Any], label: str) -> None:
             field="budget_year")
 
 
+def _qualifier(v: Mapping[str, Any], name: str, label: str, required: bool = False) -> None:
+    if v.get(name) is not None or required:
+        _in(v.get(name), vocab.codes(vocab.QUALIFIERS), label, name)
+
+
+def _estimate_rules(v: Mapping[str, Any], label: str) -> None:
+    check_values("investment_estimates", v, label)
+    if "key" in v and not is_slug(v["key"]):
+        raise ValidationError(f"{label}: key {shown(v['key'])} is not a slug", field="key")
+    if v.get("amount_vnd") is None:
+        raise ValidationError(f"{label}: an estimate needs its amount_vnd", field="amount_vnd")
+    _non_negative(v["amount_vnd"], label, "amount_vnd")
+    if v.get("basis") is not None:
+        _in(v["basis"], vocab.codes(vocab.ESTIMATE_BASES), label, "basis")
+    _qualifier(v, "qualifier", label, required=True)
+    if (v.get("as_of") is None) != (v.get("as_of_precision") is None):
+        raise ValidationError(f"{label}: as_of needs its precision", field="as_of")
+    if v.get("as_of_precision") is not None:
+        _in(v["as_of_precision"], vocab.DATE_PRECISIONS, label, "as_of_precision")
+    if v.get("original_amount") is not None:
+        _non_negative(v["original_amount"], label, "original_amount")
+        currency = v.get("original_currency")
+        if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
+            raise ValidationError(f"{label}: original_amount needs an ISO 4217 "
+                                  f"original_currency, got {shown(currency)}",
+                                  field="original_currency")
+
+
+def _component_rules(v: Mapping[str, Any], label: str) -> None:
+    check_values("project_components", v, label)
+    if v.get("province") is not None:
+        _in(v["province"], vocab.codes(vocab.PROVINCES), label, "province")
+    if v.get("province") is None and not v.get("name_vi"):
+        raise ValidationError(f"{label}: a component needs a province or a name_vi",
+                              field="name_vi")
+    _non_negative(v.get("stated_length_km"), label, "stated_length_km")
+    _non_negative(v.get("amount_vnd"), label, "amount_vnd")
+    _qualifier(v, "length_qualifier", label)
+    _qualifier(v, "amount_qualifier", label)
+
+
 def _source_rules(v: Mapping[str, Any], label: str) -> None:
     if "key" in v and not is_slug(v["key"]):
         raise ValidationError(f"{label}: key {shown(v['key'])} is not a slug", field="key")
@@ -349,6 +459,22 @@ def validate_project(p: Project, region: tuple[float, float, float, float],
         validate_update(u, p)
     for f in p.funding_lines:
         validate_funding(f, p)
+    seqs = [e.seq for e in p.estimates]
+    keys = [e.key for e in p.estimates]
+    if len(set(seqs)) != len(seqs) or len(set(keys)) != len(keys):
+        raise ValidationError(f"{label}: two estimates share an order or a key",
+                              field="estimates")
+    dated = [e.as_of for e in sorted(p.estimates, key=lambda e: e.seq) if e.as_of]
+    if dated != sorted(dated):
+        raise ValidationError(f"{label}: the estimates' dates go back in time: they are "
+                              "listed oldest first", field="estimates")
+    for e in p.estimates:
+        _estimate_rules(_values(e), f"{label}: estimate {shown(e.key)}")
+    for c in p.components:
+        _component_rules(_values(c), f"{label}: component {c.seq}")
+        if c.province is not None and c.province not in p.province_codes:
+            raise ValidationError(f"{label}: component {c.seq} is in {c.province}, which is "
+                                  "not one of the project's provinces", field="components")
     for link in p.source_links:
         check_row(link, f"{label}: source link")
 
@@ -379,7 +505,8 @@ def _derive_and_validate(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Project):
             project: Project | None = obj
-        elif isinstance(obj, StatusUpdate | FundingLine | ProjectProvince | ProjectSource):
+        elif isinstance(obj, StatusUpdate | FundingLine | ProjectProvince | ProjectSource
+                        | InvestmentEstimate | ProjectComponent):
             project = obj.project
         elif isinstance(obj, Source):
             validate_source(obj)
@@ -392,10 +519,27 @@ def _derive_and_validate(session: Session, _ctx: Any, _instances: Any) -> None:
         if project is not None and project not in session.deleted:
             touched[id(project)] = project
     for project in touched.values():
+        _refuse_typed_total(project)
         project.refresh_derived()
         validate_project(project, region, max_vertices)
         if project in session.dirty and session.is_modified(project):
             project.updated_at = utcnow()
+
+
+def _refuse_typed_total(p: Project) -> None:
+    """A project with dated estimates has the latest one as its total: typing another total
+    would be overwritten silently, so it is refused (add an estimate instead)."""
+    from sqlalchemy import inspect
+
+    latest = p.latest_estimate()
+    if latest is None:
+        return
+    added = inspect(p).attrs.total_investment_vnd.history.added
+    if added and added[-1] is not None and added[-1] != latest.amount_vnd:
+        raise ValidationError(
+            f"project {shown(p.code)}: total_investment_vnd is the latest dated estimate "
+            f"({latest.amount_vnd} VND); record a new estimate instead of typing a total",
+            field="total_investment_vnd")
 
 
 def install(factory: sessionmaker[Session], max_vertices: int = MAX_VERTICES) -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.dates import display_partial
 from tracker.i18n import gettext
+from tracker.vocab import QUALIFIER_SIGNS
 
 NO_DATA = {"vi": "chưa có dữ liệu", "en": "no data"}
 TY = 1_000_000_000
@@ -59,6 +60,31 @@ def vnd(value: int | None, lang: str = "vi") -> str:
 
 def km(value: float | None, lang: str = "vi") -> str:
     return no_data(lang) if value is None else f"{number(value, 1, lang)} km"
+
+
+def fixed(value: float, decimals: int, lang: str = "vi") -> str:
+    """A number with exactly `decimals` decimals (a stated value at its source's precision:
+    '37,152', '37,40')."""
+    text = f"{value:,.{max(decimals, 0)}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def stated_km(value: float | None, decimals: int | None, qualifier: str | None = None,
+              lang: str = "vi") -> str:
+    """A length as its source states it: '37,152 km', '≥ 37 km', '≈ 35 km'."""
+    if value is None:
+        return no_data(lang)
+    text = fixed(value, decimals, lang) if decimals is not None else number(value, 3, lang)
+    return f"{QUALIFIER_SIGNS.get(qualifier or 'exact', '')}{text} km"
+
+
+def vnd_qualified(value: int | None, qualifier: str | None, lang: str = "vi") -> str:
+    """Money with its qualifier: '≥ 44.690 tỷ đồng', '≈ 27.523 tỷ đồng'."""
+    if value is None:
+        return no_data(lang)
+    return f"{QUALIFIER_SIGNS.get(qualifier or 'exact', '')}{vnd(value, lang)}"
 
 
 def percent(value: float | None, lang: str = "vi") -> str:

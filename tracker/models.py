@@ -70,8 +70,17 @@ class Project(Base):
     status: Mapped[str] = mapped_column(String(24), index=True)
     description_vi: Mapped[str | None] = mapped_column(Text)
     description_en: Mapped[str | None] = mapped_column(Text)
-    owner: Mapped[str | None] = mapped_column(String(300))
-    investor: Mapped[str | None] = mapped_column(String(300))
+    # Roles as public investment names them (Luật Đầu tư công): cơ quan chủ quản, chủ đầu tư,
+    # and for a PPP project only, nhà đầu tư
+    governing_body: Mapped[str | None] = mapped_column(String(300))
+    project_owner: Mapped[str | None] = mapped_column(String(300))
+    private_investor: Mapped[str | None] = mapped_column(String(300))
+    # "programme": in the 2021–2025 cooperation programme; "related": pushed for beside it
+    programme_role: Mapped[str] = mapped_column(String(10), default="programme",
+                                                server_default="programme", index=True)
+    # Projects sharing one corridor (QL61C phases 1 and 2) carry the same key: a km total
+    # counts the corridor once (tracker.rules.km_total)
+    corridor: Mapped[str | None] = mapped_column(String(SLUG_MAX))
 
     geometry: Mapped[Any] = mapped_column(GeometryType, nullable=True)
     geometry_type: Mapped[str | None] = mapped_column(String(20))
@@ -85,8 +94,15 @@ class Project(Base):
     max_lat: Mapped[float | None] = mapped_column(Float)
     length_km: Mapped[float | None] = mapped_column(Float)
     stated_length_km: Mapped[float | None] = mapped_column(Float)
+    # decimals the source wrote the stated length with ("37,152 km": 3), to show it so
+    stated_length_decimals: Mapped[int | None] = mapped_column(Integer)
 
+    # the latest dated estimate's (derived at flush time when the project has estimates)
     total_investment_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    total_investment_basis: Mapped[str | None] = mapped_column(String(10))
+    total_investment_as_of: Mapped[date | None] = mapped_column(Date)
+    total_investment_as_of_precision: Mapped[str | None] = mapped_column(String(5))
+    total_investment_qualifier: Mapped[str | None] = mapped_column(String(12))
     disbursed_vnd: Mapped[int | None] = mapped_column(BigInteger)
     progress_pct: Mapped[float | None] = mapped_column(Float)
 
@@ -105,7 +121,7 @@ class Project(Base):
     status_as_of_precision: Mapped[str | None] = mapped_column(String(5))
 
     search_text: Mapped[str] = mapped_column(Text, default="")
-    owner_search: Mapped[str] = mapped_column(Text, default="")  # folded owner + investor
+    owner_search: Mapped[str] = mapped_column(Text, default="")  # folded roles (all three)
     # Vietnamese alphabetical order of the name shown in each language (tracker.collation)
     sort_name_vi: Mapped[str] = mapped_column(Text, default="", index=True)
     sort_name_en: Mapped[str] = mapped_column(Text, default="", index=True)
@@ -130,6 +146,12 @@ class Project(Base):
         order_by="(StatusUpdate.as_of, StatusUpdate.id)")
     source_links: Mapped[list[ProjectSource]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="ProjectSource.source_id")
+    estimates: Mapped[list[InvestmentEstimate]] = relationship(
+        back_populates="project", cascade="all, delete-orphan",
+        order_by="InvestmentEstimate.seq")
+    components: Mapped[list[ProjectComponent]] = relationship(
+        back_populates="project", cascade="all, delete-orphan",
+        order_by="ProjectComponent.seq")
 
     @property
     def province_codes(self) -> list[str]:
@@ -142,13 +164,23 @@ class Project(Base):
     def status_as_of_iso(self) -> str | None:
         """The status's as-of date as ISO text at its precision ('2021', '2025-12-18')."""
         return iso_partial(self.status_as_of, self.status_as_of_precision)
+    def latest_estimate(self) -> InvestmentEstimate | None:
+        """The estimate the current total is: the last in the sources' order (seq)."""
+        return max(self.estimates, key=lambda e: e.seq, default=None)
+
+    @property
+    def total_investment_as_of_iso(self) -> str | None:
+        return iso_partial(self.total_investment_as_of, self.total_investment_as_of_precision)
 
     def latest_update(self) -> StatusUpdate | None:
         # on the same day the later entry wins; one not yet flushed (no id) is the latest
         return max(self.updates, key=lambda u: (u.as_of, u.id is None, u.id or 0), default=None)
 
     def refresh_derived(self) -> None:
-        """Recompute everything derived: geometry facts, current status, search text."""
+        """Recompute everything derived: geometry facts, current status, the total of the
+        latest dated estimate, search text."""
+        if self.programme_role is None:
+            self.programme_role = "programme"
         g = self.geometry
         if g is not None:
             if g.has_z:
@@ -176,7 +208,18 @@ class Project(Base):
             self.progress_pct = progress[-1] if progress else None
             self.disbursed_vnd = disbursed[-1] if disbursed else None
         self.search_text = fold(" ".join(x for x in (self.code, self.name_vi, self.name_en) if x))
-        self.owner_search = fold(" ".join(x for x in (self.owner, self.investor) if x))
+        latest = self.latest_estimate()
+        if latest is not None:
+            self.total_investment_vnd = latest.amount_vnd
+            self.total_investment_basis = latest.basis
+            self.total_investment_as_of = latest.as_of
+            self.total_investment_as_of_precision = latest.as_of_precision
+            self.total_investment_qualifier = latest.qualifier
+        elif self.total_investment_vnd is None:
+            self.total_investment_basis = self.total_investment_qualifier = None
+            self.total_investment_as_of = self.total_investment_as_of_precision = None
+        self.owner_search = fold(" ".join(
+            x for x in (self.governing_body, self.project_owner, self.private_investor) if x))
         self.sort_name_vi = sort_key(self.name_vi)
         self.sort_name_en = sort_key(display_name(self.name_vi, self.name_en, "en"))
 
@@ -192,6 +235,64 @@ class ProjectProvince(Base):
     project: Mapped[Project] = relationship(back_populates="provinces")
 
 
+class InvestmentEstimate(Base):
+    """One dated figure of a project's total investment, as a source gives it: the first
+    proposal, an approved or an adjusted figure. `seq` is the sources' order (oldest first);
+    the last one is the project's current total."""
+
+    __tablename__ = "investment_estimates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(SLUG_MAX))  # names it for funding lines
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[date | None] = mapped_column(Date)  # null: the source gives no date
+    as_of_precision: Mapped[str | None] = mapped_column(String(5))
+    basis: Mapped[str | None] = mapped_column(String(10))  # vocab.ESTIMATE_BASES
+    qualifier: Mapped[str] = mapped_column(String(12), default="exact")  # vocab.QUALIFIERS
+    original_amount: Mapped[float | None] = mapped_column(Float)  # e.g. 21.82e9
+    original_currency: Mapped[str | None] = mapped_column(String(3))  # ISO 4217, e.g. JPY
+    note: Mapped[str | None] = mapped_column(Text)  # Vietnamese
+    note_en: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+
+    project: Mapped[Project] = relationship(back_populates="estimates")
+    source: Mapped[Source | None] = relationship()
+
+    @property
+    def as_of_iso(self) -> str | None:
+        return iso_partial(self.as_of, self.as_of_precision)
+
+
+class ProjectComponent(Base):
+    """A part of a project as a source splits it: a province's component (An Giang 57 km /
+    13.799 tỷ) or a named section that is no province's (province null)."""
+
+    __tablename__ = "project_components"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    province: Mapped[str | None] = mapped_column(String(20))
+    name_vi: Mapped[str | None] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    governing_body: Mapped[str | None] = mapped_column(String(300))  # cơ quan chủ quản
+    stated_length_km: Mapped[float | None] = mapped_column(Float)
+    stated_length_decimals: Mapped[int | None] = mapped_column(Integer)
+    length_qualifier: Mapped[str | None] = mapped_column(String(12))
+    amount_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    amount_qualifier: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)  # Vietnamese
+    note_en: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+
+    project: Mapped[Project] = relationship(back_populates="components")
+    source: Mapped[Source | None] = relationship()
+
+
 class FundingLine(Base):
     __tablename__ = "funding_lines"
 
@@ -205,9 +306,13 @@ class FundingLine(Base):
     note: Mapped[str | None] = mapped_column(Text)  # Vietnamese
     note_en: Mapped[str | None] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    # the estimate this line is a part of: its share is computed against that one only
+    estimate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("investment_estimates.id", ondelete="SET NULL"))
 
     project: Mapped[Project] = relationship(back_populates="funding_lines")
     source: Mapped[Source | None] = relationship()
+    estimate: Mapped[InvestmentEstimate | None] = relationship()
 
 
 class StatusUpdate(Base):

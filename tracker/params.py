@@ -34,7 +34,8 @@ MAX_EPSG_DIGITS = 9  # EPSG codes have at most 6 digits; 9 stays well inside PRO
 MAX_SEARCH_CHARS = 200  # `q` and `owner`: a long name is ~120 characters
 MAX_SEARCH_WORDS = 20  # each word of `q` is one more condition in the SQL
 SHOWN_CHARS = 40  # how much of a bad value an error message repeats
-FILTER_PARAMS = ("status", "kind", "province", "owner", "q", "bbox", "updated_since", "stale")
+FILTER_PARAMS = ("status", "kind", "province", "programme_role", "owner", "q", "bbox",
+                 "updated_since", "stale")
 COMMON_PARAMS = ("lang",)  # the translation layer's ?lang= is accepted everywhere
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")

@@ -102,6 +102,38 @@ COOPERATION_FIELDS: tuple[Term, ...] = (
 
 DATE_PRECISIONS = ("day", "month", "year")
 
+# The two kinds of project the tracker follows: those in the 2021–2025 cooperation programme,
+# and the related ones the two localities push for (national expressways). Totals keep them apart.
+PROGRAMME_ROLES: tuple[Term, ...] = (
+    Term("programme", "Thuộc Chương trình hợp tác", "In the cooperation programme"),
+    Term("related", "Dự án liên quan", "Related project"),
+)
+PROGRAMME_ROLE_ALL = "all"  # the filter value that asks for both together
+
+# What a dated investment figure is (a first proposal, an approved or an adjusted figure).
+ESTIMATE_BASES: tuple[Term, ...] = (
+    Term("proposal", "Đề xuất", "Proposal"),
+    Term("approved", "Được duyệt", "Approved"),
+    Term("adjusted", "Điều chỉnh", "Adjusted"),
+)
+# How a figure is stated: exactly, about ("≈"), or as a lower bound ("44.690+", "> 37 km").
+QUALIFIERS: tuple[Term, ...] = (
+    Term("exact", "Chính xác", "Exact"),
+    Term("approximate", "Khoảng", "Approximately"),
+    Term("at_least", "Tối thiểu", "At least"),
+)
+QUALIFIER_SIGNS = {"exact": "", "approximate": "≈ ", "at_least": "≥ "}
+
+# The three roles of public investment and the OC4IDS 0.9.5 partyRole code each is given:
+# cơ quan chủ quản -> publicAuthority ("responsible for developing the infrastructure
+# assets"), chủ đầu tư -> procuringEntity (it organises the procurement), nhà đầu tư (PPP)
+# -> funder (the codelist has no private-party role; the PPP investor finances the project).
+PROJECT_ROLES: tuple[tuple[str, str, str, str], ...] = (
+    ("governing_body", "Cơ quan chủ quản", "Governing body", "publicAuthority"),
+    ("project_owner", "Chủ đầu tư", "Project owner", "procuringEntity"),
+    ("private_investor", "Nhà đầu tư (PPP)", "Private investor (PPP)", "funder"),
+)
+
 
 def codes(terms: tuple[Term, ...]) -> tuple[str, ...]:
     return tuple(t.code for t in terms)
@@ -120,17 +152,44 @@ PROVINCE_BY_CODE = {p.code: p for p in PROVINCES}
 PROVINCE_BY_ISO = {p.iso_3166_2: p for p in PROVINCES}
 
 
-def current_units(province_codes: list[str], lang: str = "vi") -> list[str]:
-    """The present-day units (after the 1 July 2025 mergers we hold sources for) that the
-    programme-era provinces now belong to; provinces we hold no merger source for are left
-    out rather than guessed."""
-    out: list[str] = []
+@dataclass(frozen=True)
+class PresentUnit:
+    """The present-day unit (after 1 July 2025) one programme-era province belongs to, with
+    the act that says so; `name_vi` None: no source we hold names it ("chưa có dữ liệu")."""
+
+    province: str
+    name_vi: str | None
+    name_en: str | None
+    basis: str | None
+
+    def name(self, lang: str) -> str | None:
+        return self.name_en if lang == "en" else self.name_vi
+
+
+def present_units(province_codes: list[str]) -> list[PresentUnit]:
+    """Every present-day unit the project's programme-era provinces lie in, one per province
+    (in the provinces' order): known ones with their legal basis, the others unknown rather
+    than guessed or dropped."""
+    out = []
     for code in province_codes:
         p = PROVINCE_BY_CODE.get(code)
-        name = p and (p.merged_into_en if lang == "en" else p.merged_into_vi)
-        if name and name not in out:
-            out.append(name)
+        if p is not None and p.merged_into_vi:
+            out.append(PresentUnit(code, p.merged_into_vi, p.merged_into_en, p.merger_basis))
+        else:
+            out.append(PresentUnit(code, None, None, None))
     return out
+
+
+def present_unit_fields(province_codes: list[str]) -> dict[str, str | None]:
+    """The record's three present-day-unit keys: the known units (;-separated, each once),
+    the provinces whose present-day unit no source gives, and the acts the known ones rest on."""
+    units = present_units(province_codes)
+    known = list(dict.fromkeys(u.name_vi for u in units if u.name_vi))
+    unknown = [u.province for u in units if not u.name_vi]
+    basis = list(dict.fromkeys(u.basis for u in units if u.basis))
+    return {"present_units": ";".join(known) or None,
+            "present_units_unknown": ";".join(unknown) or None,
+            "present_units_basis": ";".join(basis) or None}
 
 # Who may do what (tracker.auth.can): viewer reads; editor creates, edits, records updates and
 # imports; admin also manages users and deletes. Ordered from least to most.

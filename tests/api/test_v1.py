@@ -177,9 +177,13 @@ def test_unknown_things_are_404_json(client, url):
 # --------------------------------------------------------------------------- key figures
 
 def test_summary_matches_the_dashboard_query(api, seeded_app):
-    doc = api.get("/api/v1/summary").get_json()
+    # programme and related apart; together only when asked
+    assert api.get("/api/v1/summary").get_json()["total"] is None
+    doc = api.get("/api/v1/summary?programme_role=all").get_json()
     with seeded_app.extensions["tracker"].sessions() as s:
-        expected = summary(s, ProjectFilter(), DAY)
+        expected = summary(s, ProjectFilter(programme_role="all"), DAY)
+    assert [(g["programme_role"], g["count"]) for g in doc["by_role"]] == [
+        (role, group.count) for role, group in expected.by_role.items()]
     assert doc["total"]["count"] == expected.total.count
     assert doc["total"]["investment_vnd"] == expected.total.investment_vnd
     assert doc["total"]["with_investment"] == expected.total.with_investment
@@ -201,8 +205,9 @@ def test_summary_matches_the_dashboard_query(api, seeded_app):
 
 
 def test_summary_takes_the_filters(api):
-    doc = api.get("/api/v1/summary?kind=bridge").get_json()
+    doc = api.get("/api/v1/summary?kind=bridge&programme_role=all").get_json()
     assert doc["total"]["count"] == 1
+    assert [g["count"] for g in doc["by_role"]] == [1, 0]
     assert api.get("/api/v1/summary?kind=tunnel").get_json()["parameter"] == "kind"
 
 
@@ -323,6 +328,7 @@ def test_openapi_parameters_are_what_the_endpoints_accept(api):
     """Every query parameter the document lists is accepted (not 400 as unknown)."""
     doc = api.get("/api/v1/openapi.json").get_json(force=True)
     samples = {"status": "completed", "kind": "road", "province": "can-tho", "owner": "x",
+               "programme_role": "related",
                "q": "x", "bbox": "105,9,106,11", "updated_since": "2020-01-01",
                "limit": "5", "offset": "0", "crs": None, "lang": "en", "f": "json",
                "datetime": "2020-01-01/..", "bbox-crs": None, "clip": "hau-giang",

@@ -95,10 +95,21 @@ def test_each_role_against_each_write(seeded_app, api, people, role, name, metho
     assert dump(engine(seeded_app)) == before
 
 
+def test_a_typed_total_is_refused_where_dated_estimates_give_it(seeded_app, api, people):
+    """QL61C's total is its latest dated estimate: typing another would be overwritten
+    silently, so the write is refused naming the field, and nothing changes."""
+    warm(api, people["lan"])
+    before = dump(engine(seeded_app))
+    r = api.patch(URL, json={"total_investment_vnd": 3_900_000_000_000},
+                  headers=bearer(people["lan"], **{"If-Match": etag(api)}))
+    assert r.status_code == 422 and "total_investment_vnd" in r.get_data(as_text=True)
+    assert dump(engine(seeded_app)) == before
+
+
 def test_a_write_returns_the_new_version_and_the_old_etag_is_refused(seeded_app, api, people):
     warm(api, people["lan"])
     first = etag(api)
-    r = api.patch(URL, json={"name_en": "Renamed", "total_investment_vnd": 3_900_000_000_000},
+    r = api.patch(URL, json={"name_en": "Renamed", "stated_length_km": 37.2},
                   headers=bearer(people["lan"], **{"If-Match": first}))
     assert r.status_code == 200 and r.json["name_en"] == "Renamed"
     second = r.headers["ETag"]
@@ -111,7 +122,7 @@ def test_a_write_returns_the_new_version_and_the_old_etag_is_refused(seeded_app,
     assert stale.status_code == 412
     assert stale.json["current_version"] == 2
     [change] = stale.json["changes"]
-    assert change["actor"] == "lan" and change["fields"] == ["name_en", "total_investment_vnd"]
+    assert change["actor"] == "lan" and change["fields"] == ["name_en", "stated_length_km"]
     assert dump(engine(seeded_app)) == before
     # a status update moves the current values, and answers the project with its new ETag
     r = api.post(f"{URL}/updates", json={"as_of": "2026-11-30", "status": "under_construction",

@@ -33,7 +33,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
                           tiles_url=TILES)
     with app.extensions["tracker"].sessions() as s:
         s.add(make_project("braces", kind="bridge", name_vi=BRACES, name_en=BRACES + " (en)",
-                           owner=BRACES))
+                           governing_body=BRACES))
         s.commit()
     server = LiveServer(app)
     yield server

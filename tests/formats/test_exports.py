@@ -229,7 +229,7 @@ def test_xlsx_stores_text_as_text_never_a_formula():
     from openpyxl import load_workbook
 
     record = {f.name: None for f in FIELDS} | {"code": "x", "name_vi": "=HYPERLINK(\"a\")",
-                                                "owner": "Ban\x0bQLDA"}
+                                                "governing_body": "Ban\x0bQLDA"}
     data = to_xlsx([record], [shapely.to_wkb(LineString([(105, 9), (106, 10)]))])
     wb = load_workbook(io.BytesIO(data))
     ws = wb["du_an"]

@@ -85,11 +85,11 @@ def test_projects_are_mapped_from_our_fields(package, seeded_app):
             elif "period" in out:
                 assert "endDate" not in out["period"]
             parties = {x["name"]: x["roles"] for x in out.get("parties", [])}
-            if p.owner:
-                assert "publicAuthority" in parties[p.owner]
-                assert out["publicAuthority"]["name"] == p.owner
-            if p.investor:
-                assert "procuringEntity" in parties[p.investor]
+            if p.governing_body:
+                assert "publicAuthority" in parties[p.governing_body]
+                assert out["publicAuthority"]["name"] == p.governing_body
+            if p.project_owner:
+                assert "procuringEntity" in parties[p.project_owner]
             assert len(out.get("documents", [])) == len(p.source_links)
 
 

@@ -48,7 +48,9 @@ def test_every_programme_project_is_seeded_faithfully(seeded_app):
             assert p.source_links, p.code
         q2 = projects["ql61c-phase2"]
         assert q2.stated_length_km == pytest.approx(37.152)
-        assert q2.total_investment_vnd == 3_888_000_000_000
+        # the latest dated estimate (the Japanese loan), not the first proposal
+        assert q2.total_investment_vnd == 3_556_690_000_000
+        assert q2.total_investment_qualifier == "approximate"
         assert q2.status == "preparation"
         assert [u.status for u in q2.updates][0] == "proposed"
         assert projects["ql61c-phase1"].status == "completed"
@@ -99,7 +101,10 @@ def test_a_changed_fact_updates_only_that_project(app, session, tmp_path):
     (lambda f: f["properties"].update(kind="tunnel"), "kind 'tunnel' is not one of"),
     (lambda f: f["geometry"].update(coordinates=[[10.0, 105.0], [10.1, 105.1]]),
      "outside the region envelope"),
-    (lambda f: f["properties"].update(total_investment_vnd=-1), "must be ≥ 0"),
+    (lambda f: f["properties"].update(stated_length_km=-1), "must be ≥ 0"),
+    (lambda f: f["properties"].update(total_investment_vnd=1), "latest of 'estimates'"),
+    (lambda f: f["properties"]["estimates"][0].update(qualifier="roughly"), "not one of"),
+    (lambda f: f["properties"]["components"][0].update(province="kien-giang"), "not one of"),
     (lambda f: f["properties"].update(planned_end="2020-13-01"), "not a real date"),
     (lambda f: f["properties"].update(code="Bad Code"), "not a slug"),
     (lambda f: f["properties"].update(updates=[]), "at least one dated status update"),
@@ -160,4 +165,4 @@ def test_projects_know_their_present_day_unit(seeded_app):
         p = s.scalar(select(Project).where(Project.code == "ql61c-phase2"))
         record = project_record(p, p.updated_at.date())
         assert record["provinces"] == "hau-giang"
-        assert record["current_unit"] == "Thành phố Cần Thơ"
+        assert record["present_units"] == "Thành phố Cần Thơ"

@@ -1,7 +1,7 @@
 """Stored text is data, never a template (both databases, both languages).
 
-Template syntax typed into every stored text field of a project (names, descriptions, owner,
-investor, geometry note, sources, funding and history notes) and into the province outlines'
+Template syntax typed into every stored text field of a project (names, descriptions, roles,
+geometry note, sources, funding and history notes) and into the province outlines'
 names must come back as the same literal text on every page that shows it: no 500, no
 evaluation ({{ 7*7 }} never becomes 49), no command run (the lipsum payload would create a
 marker file). Before the map's frame was separated from its data, Folium's branca compiled
@@ -54,15 +54,15 @@ class Stored:
         return f"{field}:49"  # what {{ 7*7 }} would have become
 
 
-PROJECT_FIELDS = ("name_vi", "name_en", "description_vi", "description_en", "owner",
-                  "investor", "geometry_note")
+PROJECT_FIELDS = ("name_vi", "name_en", "description_vi", "description_en", "governing_body",
+                  "project_owner", "geometry_note")
 # Shown as HTML text on the project page (in this language).
 PROJECT_PAGE = {
-    "vi": ("name_vi", "name_en", "description_vi", "owner", "investor", "geometry_note",
-           "source_title", "source_publisher", "source_locator", "update_note",
+    "vi": ("name_vi", "name_en", "description_vi", "governing_body", "project_owner",
+           "geometry_note", "source_title", "source_publisher", "source_locator", "update_note",
            "update_author", "funding_note"),
-    "en": ("name_en", "name_vi", "description_en", "owner", "investor", "geometry_note",
-           "source_title", "source_publisher", "source_locator", "update_note",
+    "en": ("name_en", "name_vi", "description_en", "governing_body", "project_owner",
+           "geometry_note", "source_title", "source_publisher", "source_locator", "update_note",
            "update_author", "funding_note"),
 }
 NAME = {"vi": "name_vi", "en": "name_en"}
@@ -146,8 +146,8 @@ def test_project_page_shows_stored_template_text_as_text(stored, client, lang):
     assert str(escape(stored.text("supports").replace(" ", ""))) in html  # one word
     values = map_data(html)  # the small map's inline feature and the outlines
     props = values["data"]["features"][0]["properties"]
-    assert (props["name_vi"], props["name_en"], props["owner"]) == (
-        stored.text("name_vi"), stored.text("name_en"), stored.text("owner"))
+    assert (props["name_vi"], props["name_en"], props["governing_body"]) == (
+        stored.text("name_vi"), stored.text("name_en"), stored.text("governing_body"))
     assert boundary_names(values) == {stored.text(BOUNDARY[lang])}
 
 
@@ -167,7 +167,7 @@ def test_map_shows_stored_template_text_as_text(stored, client, lang):
     assert (props["name_vi"], props["name_en"]) == (stored.text("name_vi"),
                                                     stored.text("name_en"))
     popup = client.get(f"/map/popup/{CODE}.json?lang={lang}").get_json()["properties"]
-    assert popup["owner"] == stored.text("owner")
+    assert popup["governing_body"] == stored.text("governing_body")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -71,7 +71,7 @@ def row(code="road-1", geometry=DEFAULT_LINE, **kw):
                   status="proposed", geometry_accuracy="approximate", progress_pct=None,
                   total_investment_vnd=None, disbursed_vnd=None, planned_start=None,
                   planned_start_precision=None, planned_end=None, planned_end_precision=None,
-                  owner=None, geometry=geometry)
+                  governing_body=None, geometry=geometry)
     values.update(kw)
     return SimpleNamespace(**values)
 
@@ -229,7 +229,7 @@ def test_popup_values_are_formatted_like_the_tables():
     r = row(total_investment_vnd=3_888_000_000_000, disbursed_vnd=500_000_000_000,
             planned_start=date(2026, 1, 1), planned_start_precision="year",
             planned_end=date(2027, 12, 31), planned_end_precision="month", progress_pct=12.5,
-            owner="UBND tỉnh Hậu Giang")
+            governing_body="UBND tỉnh Hậu Giang")
     vi = mf.popup_properties(r, "vi")
     assert vi["investment"] == "3.888 tỷ đồng"
     assert vi["disbursed"] == "500 tỷ đồng (12,9 %)"
@@ -319,10 +319,11 @@ def test_features_are_revalidated_not_rebuilt(seeded_app, client):
 
 def test_popup_endpoint_formats_in_the_asked_language(seeded_app, client):
     vi = client.get("/map/popup/ql61c-phase2.json?lang=vi").get_json()["properties"]
-    assert vi["investment"] == "3.888 tỷ đồng" and vi["owner"] == "UBND tỉnh Hậu Giang"
+    assert vi["investment"] == "≈ 3.556,69 tỷ đồng"
+    assert vi["governing_body"] == "UBND tỉnh Hậu Giang"
     assert vi["planned"].startswith("2026 – ")
     en = client.get("/map/popup/ql61c-phase2.json?lang=en").get_json()["properties"]
-    assert en["investment"] == "3,888 billion VND" and en["planned"].endswith("no data")
+    assert en["investment"] == "≈ 3,556.69 billion VND" and en["planned"].endswith("no data")
     missing = client.get("/map/popup/nope.json")
     assert missing.status_code == 404 and missing.is_json
 

@@ -11,6 +11,7 @@ from tracker.errors import BadParameter
 from tracker.queries.figures import summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import count_projects, select_projects
+from tracker.rules import LengthItem, km_total
 from tracker.services.base import transaction
 
 
@@ -62,7 +63,13 @@ def test_summary_sums_known_values_and_counts_unknown(seeded_app):
         assert result.total.investment_vnd == sum(known)
         assert result.total.with_investment == len(known)
         assert sum(g.count for g in result.by_status.values()) == len(projects)
-        assert result.total.km == pytest.approx(sum(p.length_km or 0 for p in projects))
+        # stated lengths where known, else measured, the QL61C corridor once (tracker.rules)
+        expected = km_total(LengthItem(p.stated_length_km, p.length_km,
+                                       p.geometry_accuracy == "approximate", p.corridor)
+                            for p in projects)
+        assert result.total.km == pytest.approx(expected.km)
+        assert expected.corridor_shared == 1
+        assert result.total.km < sum(p.stated_length_km or p.length_km or 0 for p in projects)
         late_codes = [p.code for p, _ in result.late]
         # opening was expected 19/12/2025 and no later update confirms it
         assert "can-tho-ca-mau-expressway" in late_codes

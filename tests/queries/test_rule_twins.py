@@ -70,3 +70,27 @@ def test_closed_is_one_rule():
     assert all(rules.is_closed(s) for s in rules.CLOSED)
     assert not rules.is_closed("under_construction") and not rules.is_closed(None)
     assert rules.share_pct(1, 3) == 33.3 and rules.share_pct(1, 0) is None
+
+
+LENGTH_CASES = [("stated-and-measured", 37.152, True), ("measured-only", None, True),
+                ("stated-no-geometry", 12.5, False), ("neither", None, False)]
+
+
+def test_effective_length_twin(app):
+    from shapely.geometry import LineString
+
+    from tracker.queries.select import effective_length_sql
+
+    with app.extensions["tracker"].sessions() as s, transaction(s):
+        for code, stated, line in LENGTH_CASES:
+            s.add(make_project(code, stated_length_km=stated,
+                               geometry=LineString([(105.5, 9.8), (105.6, 9.9)]) if line
+                               else None))
+    with app.extensions["tracker"].sessions() as s:
+        got = {p.code: (sql, rules.effective_length_km(p.stated_length_km, p.length_km)[0])
+               for p, sql in s.execute(select(Project, effective_length_sql()))}
+    for code, (sql, rule) in got.items():
+        assert sql == pytest.approx(rule) if rule is not None else sql is None, code
+    assert got["stated-and-measured"][0] == pytest.approx(37.152)
+    assert got["measured-only"][0] == pytest.approx(got["measured-only"][1])
+    assert got["neither"][0] is None

@@ -143,14 +143,15 @@ def test_every_wrong_field_is_reported_and_nothing_is_written(session, road):
 
 
 def test_a_stale_or_missing_version_is_refused_with_what_changed_since(session, road):
-    service.edit_project(session, LAN, road, {"owner": "Sở GTVT"}, expected_version=1)
+    service.edit_project(session, LAN, road, {"governing_body": "Sở GTVT"}, expected_version=1)
     before = dump(session.get_bind())
     with pytest.raises(PreconditionFailed) as caught:
-        service.edit_project(session, Actor("minh"), road, {"owner": "UBND"},
+        service.edit_project(session, Actor("minh"), road, {"governing_body": "UBND"},
                              expected_version=1)
     assert caught.value.current_version == 2
     [change] = caught.value.changes
-    assert (change["actor"], change["kind"], change["fields"]) == ("lan", "edit", ["owner"])
+    assert (change["actor"], change["kind"], change["fields"]) == (
+        "lan", "edit", ["governing_body"])
     with pytest.raises(PreconditionRequired):
         service.record_update(session, LAN, road, {"as_of": "2026", "status": "proposed"},
                               expected_version=None)

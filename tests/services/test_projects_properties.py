@@ -40,7 +40,7 @@ def partial_dates(draw) -> str:
 maybe_text = st.one_of(st.none(), st.text(
     alphabet="abc xyzĐđêơư<>{}&'\"", min_size=1, max_size=20))
 edits = st.fixed_dictionaries({}, optional={
-    "name_en": maybe_text, "owner": maybe_text, "description_vi": maybe_text,
+    "name_en": maybe_text, "governing_body": maybe_text, "description_vi": maybe_text,
     "total_investment_vnd": st.one_of(st.none(), st.integers(0, 2 * TOTAL)),
     "stated_length_km": st.one_of(st.none(), st.floats(0, 100)),
     "planned_start": st.one_of(st.none(), partial_dates()),

@@ -48,7 +48,7 @@ def filled(name: str, values: dict) -> dict:
     if name == "create":
         values.update(code="dt999-moi", name_vi="Đường tỉnh 999", provinces=["hau-giang"])
     elif name == "edit":
-        values.update(name_en="Renamed in the form", total_investment_vnd="3.900.000.000.000")
+        values.update(name_en="Renamed in the form", stated_length_km="37,2")
     elif name == "update":
         values.update(as_of="30/11/2026", status="under_construction", progress_pct="12,5")
     elif name == "geometry":
@@ -133,13 +133,13 @@ def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):
     url = f"{PAGE}/edit"
     mine = form_values(lan.get(url).text, url)
     theirs = form_values(an.get(url).text, url)
-    theirs["owner"] = "Sở Giao thông vận tải"
+    theirs["governing_body"] = "Sở Giao thông vận tải"
     assert an.post(url, data=theirs).status_code == 303
     mine["name_en"] = "My own name"
     r = lan.post(url, data=mine)
     assert r.status_code == 409
     assert "stale-notice" in r.text and "an" in r.text
-    assert 'data-field="owner"' in r.text and "Sở Giao thông vận tải" in r.text
+    assert 'data-field="governing_body"' in r.text and "Sở Giao thông vận tải" in r.text
     kept = form_values(r.text, url)
     assert kept["name_en"] == "My own name" and kept["version"] == "2"
     with people.extensions["tracker"].sessions() as s:
@@ -226,7 +226,7 @@ def test_typed_markup_and_template_braces_show_as_text_everywhere(people):
     url = f"{PAGE}/edit"
     values = form_values(client.get(url).text, url)
     hostile = "<script>alert(1)</script> {{ 7*7 }} {% if 1 %}x{% endif %}"
-    values.update(name_vi=hostile, owner="=HYPERLINK(\"http://evil\")")
+    values.update(name_vi=hostile, governing_body="=HYPERLINK(\"http://evil\")")
     assert client.post(url, data=values).status_code == 303
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} {% if 1 %}x{% endif %}"
     for page in (PAGE, "/projects?q=ql61c", "/audit", f"{PAGE}/edit", f"{PAGE}/update"):
@@ -234,7 +234,7 @@ def test_typed_markup_and_template_braces_show_as_text_everywhere(people):
         assert "<script>alert(1)" not in text, page
         assert escaped in text.replace("&#34;", '"').replace("&#39;", "'"), page
     popup = client.get(f"/map/popup/{CODE}.json").json["properties"]
-    assert popup["name_vi"] == hostile and popup["owner"] == values["owner"]
+    assert popup["name_vi"] == hostile and popup["governing_body"] == values["governing_body"]
     api = client.get(f"/api/v1/projects/{CODE}").json
     assert api["name_vi"] == hostile
     csv = client.get(f"/audit.csv?project={CODE}").data.decode("utf-8-sig")

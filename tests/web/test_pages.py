@@ -267,8 +267,10 @@ def test_project_page_shows_facts_funding_history_sources(seeded_app, client):
     text = " ".join(page.text)
     assert "Mở rộng Quốc lộ 61C giai đoạn 2 (Vị Thanh – Cần Thơ)" in text
     assert "National Road 61C widening, phase 2" in text  # the other language's name
-    assert "3.888 tỷ đồng" in text and "3.888.000.000.000 đồng" in text
-    assert "37,2 km" in text  # the stated length, with its unit
+    # the latest dated estimate, qualified, with the first proposal in the history
+    assert "≈ 3.556,69 tỷ đồng" in text and "3.556.690.000.000 đồng" in text
+    assert "3.888 tỷ đồng" in text and "Đề xuất" in text
+    assert "37,152 km" in text  # the stated length at the source's precision
     assert "Vị trí gần đúng" in text
     assert "Cơ cấu nguồn vốn" in text and "Vốn ODA" in text
     assert "Lịch sử trạng thái (mới nhất trước)" in text
@@ -318,11 +320,16 @@ def test_dashboard_counts_money_km_and_late_projects(seeded_app, client):
     page = Page(html)
     text = " ".join(page.text)
     assert "Tổng quan chương trình" in text
-    counts = dict(re.findall(
-        r'<tr data-status="([a-z_]+)">.*?<td class="num">(\d+)</td>', html, re.S))
-    assert counts["under_construction"] == "3" and counts["completed"] == "5"
-    assert sum(int(v) for v in counts.values()) == SEEDED
-    assert "76.101 tỷ đồng" in text  # 3.888 + 27.523 + 44.690 tỷ
+    counts: dict[str, int] = {}  # one table per programme role: added up here
+    for status, n in re.findall(
+            r'<tr data-status="([a-z_]+)">.*?<td class="num">(\d+)</td>', html, re.S):
+        counts[status] = counts.get(status, 0) + int(n)
+    assert counts["under_construction"] == 3 and counts["completed"] == 5
+    assert sum(counts.values()) == SEEDED
+    # programme and related apart, a lower bound as one; never the old 76.101 tỷ that
+    # added a first proposal to two whole national expressways
+    assert "≈ 3.556,69 tỷ đồng" in text and "≥ 72.213 tỷ đồng" in text
+    assert "76.101" not in text
     # its last status (18/12/2025) predates its planned end (19/12/2025): not confirmed late
     assert "can-tho-ca-mau-expressway" in html and "quá hạn 337 ngày" not in text
     assert "Quá hạn — chưa xác nhận" in text and "quá hạn — chưa xác nhận" in text
@@ -353,7 +360,7 @@ def test_vietnamese_by_default_english_by_switch_and_cookie(seeded_app, client):
     assert '<html lang="en">' in response.get_data(as_text=True)
     later = client.get("/").get_data(as_text=True)  # the cookie remembers
     assert '<html lang="en">' in later and "Programme dashboard" in later
-    assert "76,101 billion VND" in later
+    assert "≥ 72,213 billion VND" in later
     client.get("/?lang=vi")
     assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
 

@@ -21,12 +21,13 @@ EVIL = {
 
 def add_evil_projects(session) -> None:
     session.add(make_project(
-        "xss-script", name_vi=SCRIPT, name_en=SCRIPT, owner=IMG, status="under_construction",
+        "xss-script", name_vi=SCRIPT, name_en=SCRIPT, governing_body=IMG,
+        status="under_construction",
         planned_end=date(2025, 1, 1), planned_end_precision="day",
         description_vi=SCRIPT, geometry_note=IMG,
         geometry=LineString([(106.40, 10.60), (106.50, 10.70)])))
     session.add(make_project(
-        "xss-img", kind="bridge", name_vi=IMG, name_en=IMG, owner=SCRIPT,
+        "xss-img", kind="bridge", name_vi=IMG, name_en=IMG, governing_body=SCRIPT,
         status="under_construction", planned_end=date(2024, 6, 30),
         planned_end_precision="day", geometry=Point(104.90, 9.10)))
     session.commit()
@@ -68,7 +69,7 @@ def test_map_data_carries_the_names_as_json_strings(evil_app, client):
     names = {f["id"]: f["properties"]["name_vi"] for f in fc["features"]}
     assert names == EVIL
     popup = client.get("/map/popup/xss-script.json").get_json()["properties"]
-    assert popup["owner"] == IMG  # the browser sets it with textContent
+    assert popup["governing_body"] == IMG  # the browser sets it with textContent
     assert client.get("/map/popup/xss-script.json").mimetype == "application/json"
 
 

@@ -85,8 +85,9 @@ def test_history_says_who_recorded_it_in_words(seeded_app, client):
 
 
 def test_sources_name_the_facts_they_support_by_their_labels(seeded_app, client):
-    for lang, expected in (("vi", ("Tổng mức đầu tư", "Mô tả (tiếng Việt)", "Trạng thái")),
-                           ("en", ("Total investment", "Description (Vietnamese)", "Status"))):
+    for lang, expected in (("vi", ("Các ước tính tổng mức đầu tư", "Mô tả (tiếng Việt)",
+                                   "Trạng thái")),
+                           ("en", ("Investment estimates", "Description (Vietnamese)", "Status"))):
         html = client.get(f"/projects/ql61c-phase2?lang={lang}").get_data(as_text=True)
         supports = " ".join(re.findall(r'<div class="small text-muted supports">(.*?)</div>',
                                        html, re.S))

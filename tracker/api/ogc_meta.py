@@ -15,7 +15,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 )
-PROPERTY_FILTERS = ("status", "kind", "province", "owner", "q", "stale")
+PROPERTY_FILTERS = ("status", "kind", "province", "programme_role", "owner", "q", "stale")
 CRS_PARAMS = ("crs", "bbox-crs")  # accepted for clients that send them; only CRS84
 ITEMS_PARAMS = ("bbox", "limit", "offset", "datetime", "f", *CRS_PARAMS, *PROPERTY_FILTERS)
 _PROJECTS_TEXT = {

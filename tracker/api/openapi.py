@@ -67,7 +67,14 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                _csv_of(vocab.codes(vocab.KINDS)), style="form", explode=False),
     "province": _q("province", "Only projects in these programme-era provinces.",
                    _csv_of(vocab.codes(vocab.PROVINCES)), style="form", explode=False),
-    "owner": _q("owner", "Owner or investor contains this text (diacritics and case are "
+    "programme_role": _q(
+        "programme_role", "programme: projects of the 2021–2025 cooperation programme; "
+        "related: the related projects the two localities push for; all: both (the summary "
+        "then also gives them together). Without it both are listed, and totals stay apart.",
+        {"type": "string", "enum": [*vocab.codes(vocab.PROGRAMME_ROLES),
+                                    vocab.PROGRAMME_ROLE_ALL]}),
+    "owner": _q("owner", "The governing body, project owner or private investor contains "
+                "this text (diacritics and case are "
                 f"ignored); at most {MAX_SEARCH_CHARS} characters and {MAX_SEARCH_WORDS} "
                 "words.", {"type": "string", "maxLength": MAX_SEARCH_CHARS}),
     "q": _q("q", "Search code and names; diacritics and case are ignored (bon tong = Bốn Tổng); "
@@ -135,7 +142,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     **WRITE_PARAMETERS,
 }
 
-FILTERS = ("status", "kind", "province", "owner", "q", "bboxFilter", "updated_since", "stale")
+FILTERS = ("status", "kind", "province", "programme_role", "owner", "q", "bboxFilter",
+           "updated_since", "stale")
 # Query parameters of the two collections' items (what tracker.api.ogc_items accepts).
 _PROJECT_ITEMS = [*PROPERTY_FILTERS, "bbox", "bbox-crs", "limit", "offset", "datetime", "crs",
                   "f"]

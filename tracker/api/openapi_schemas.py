@@ -154,8 +154,21 @@ def _group(label: str | None = None) -> dict[str, Any]:
     props.update(count={"type": "integer", "minimum": 0},
                  km={"type": "number", "minimum": 0}, investment_vnd=MONEY,
                  disbursed_vnd=MONEY, with_investment={"type": "integer", "minimum": 0},
-                 with_disbursed={"type": "integer", "minimum": 0})
+                 with_disbursed={"type": "integer", "minimum": 0},
+                 investment_qualifier=nullable({"type": "string", "enum": [
+                     *vocab.codes(vocab.QUALIFIERS), None]}),
+                 km_stated={"type": "integer", "minimum": 0},
+                 km_measured={"type": "integer", "minimum": 0},
+                 km_measured_approximate={"type": "integer", "minimum": 0},
+                 corridor_shared={"type": "integer", "minimum": 0},
+                 counted_whole={"type": "integer", "minimum": 0})
     return _object(**props)
+
+
+def _by_role() -> dict[str, Any]:
+    schema = _group("programme_role")
+    schema["properties"]["by_status"] = {"type": "array", "items": _group("status")}
+    return schema
 
 
 def _collection() -> dict[str, Any]:
@@ -213,7 +226,9 @@ def schemas() -> dict[str, Any]:
         "Summary": _object(
             as_of={"type": "string", "format": "date"},
             filter={"type": "object", "additionalProperties": {"type": "string"}},
-            total=_group(), by_status={"type": "array", "items": _group("status")},
+            total=nullable(_group()),
+            by_role={"type": "array", "items": _by_role()},
+            by_status={"type": "array", "items": _group("status")},
             by_kind={"type": "array", "items": _group("kind")},
             late={"type": "array", "items": _object(
                 code={"type": "string"}, name_vi={"type": "string"}, name_en=_string(),

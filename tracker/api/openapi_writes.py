@@ -69,7 +69,10 @@ def _attributes() -> dict[str, Any]:
     return {
         "name_vi": {"type": "string"}, "name_en": _string(), "kind": _enum(vocab.KINDS),
         "field": _enum(vocab.COOPERATION_FIELDS), "description_vi": _string(),
-        "description_en": _string(), "owner": _string(), "investor": _string(),
+        "description_en": _string(), "governing_body": _string(), "project_owner": _string(),
+        "private_investor": _string(),
+        "programme_role": {"type": "string", "enum": list(vocab.codes(vocab.PROGRAMME_ROLES))},
+        "corridor": _string(),
         "stated_length_km": nullable({"type": "number", "minimum": 0}),
         "total_investment_vnd": MONEY, "planned_start": PARTIAL, "planned_end": PARTIAL,
         "actual_start": PARTIAL, "actual_end": PARTIAL,

@@ -242,7 +242,11 @@ def _group(g: Any) -> dict[str, Any]:
     return {"count": g.count, "km": round(g.km, 3),
             "investment_vnd": g.investment_vnd if g.with_investment else None,
             "disbursed_vnd": g.disbursed_vnd if g.with_disbursed else None,
-            "with_investment": g.with_investment, "with_disbursed": g.with_disbursed}
+            "with_investment": g.with_investment, "with_disbursed": g.with_disbursed,
+            "investment_qualifier": g.investment_qualifier if g.with_investment else None,
+            "km_stated": g.km_stated, "km_measured": g.km_measured,
+            "km_measured_approximate": g.km_measured_approximate,
+            "corridor_shared": g.corridor_shared, "counted_whole": g.counted_whole}
 
 
 def key_figures(session: Session, request: Request) -> Reply:
@@ -257,7 +261,16 @@ def key_figures(session: Session, request: Request) -> Reply:
     doc = {
         "as_of": request.today.isoformat(),
         "filter": f.to_args(),
-        "total": _group(s.total),
+        # programme and related apart; together only when asked (programme_role=all) or
+        # when one role is selected
+        "total": _group(s.total) if f.together or len(f.roles) == 1 else None,
+        "by_role": [{"programme_role": r.code, "label_vi": r.vi, "label_en": r.en,
+                     **_group(s.by_role[r.code]),
+                     "by_status": [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
+                                    **_group(
+                         s.by_role_status[r.code].get(st.code, empty))}
+                         for st in vocab.STATUSES]}
+                    for r in vocab.PROGRAMME_ROLES if r.code in s.by_role],
         "by_status": [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
                        **_group(s.by_status.get(st.code, empty))} for st in vocab.STATUSES],
         "by_kind": [{"kind": k.code, "label_vi": k.vi, "label_en": k.en,

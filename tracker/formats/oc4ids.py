@@ -23,8 +23,11 @@ Mapping (ours -> OC4IDS):
   provinces                 locations[]: one a province, its name and ISO 3166-2 code in the
                             description, address.region and countryName, and the gazetteer
                             ISO2 = VN (the locationGazetteers codelist has no ISO 3166-2)
-  owner                     parties[] role publicAuthority, and publicAuthority
-  investor                  parties[] role procuringEntity (chủ đầu tư organises procurement)
+  governing_body            parties[] role publicAuthority (cơ quan chủ quản: "responsible for
+                            developing the infrastructure assets"), and publicAuthority
+  project_owner             parties[] role procuringEntity (chủ đầu tư organises procurement)
+  private_investor          parties[] role funder (nhà đầu tư, PPP: the partyRole codelist of
+                            0.9.5 has no private-party role; the investor finances the project)
   sources                   documents[]: id, title, url, datePublished, description
 """
 
@@ -76,8 +79,8 @@ def _period(p: Any) -> dict[str, str]:
 
 def _parties(p: Any) -> list[dict[str, Any]]:
     parties: list[dict[str, Any]] = []
-    for pid, name, role in (("owner", p.owner, "publicAuthority"),
-                            ("investor", p.investor, "procuringEntity")):
+    for pid, _vi, _en, role in vocab.PROJECT_ROLES:
+        name = getattr(p, pid)
         if not name:
             continue
         same = next((x for x in parties if x["name"] == name), None)

@@ -24,7 +24,8 @@ from tracker.errors import ValidationError
 from tracker.formats.safe_json import MB, feature_label, load_json, read_bytes
 from tracker.text import is_slug, shown
 
-FACT_FIELDS = ("owner", "investor", "stated_length_km", "total_investment_vnd",
+FACT_FIELDS = ("governing_body", "project_owner", "private_investor", "programme_role",
+               "corridor", "stated_length_km", "total_investment_vnd",
                "planned_start", "planned_end", "actual_start", "actual_end")
 DEFAULT_MAX_VERTICES = 50_000  # TRACKER_MAX_VERTICES's default; the services pass the setting
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -43,6 +44,8 @@ class FeatureRecord:
     updates: list[dict[str, Any]]
     funding: list[dict[str, Any]]
     sources: dict[str, str]  # source key -> supported fields (space separated)
+    estimates: list[dict[str, Any]] = field(default_factory=list)  # oldest first
+    components: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +149,20 @@ def _feature(number: int, feat: Any, known_sources: set[str], max_vertices: int
     funding = _objects(props, "funding", label, "funding line")
     for i, line in enumerate(funding, 1):
         ref(line.get("source"), f"funding line {i}", f"funding.{i}.source")
+    estimates = _objects(props, "estimates", label, "estimate")
+    for i, e in enumerate(estimates, 1):
+        ref(e.get("source"), f"estimate {i}", f"estimates.{i}.source")
+    components = _objects(props, "components", label, "component")
+    for i, c in enumerate(components, 1):
+        ref(c.get("source"), f"component {i}", f"components.{i}.source")
+    estimate_keys = {e.get("key") for e in estimates}
+    for i, line in enumerate(funding, 1):
+        if line.get("estimate") is not None and line["estimate"] not in estimate_keys:
+            raise ValidationError(f"{label}: funding line {i} cites unknown estimate "
+                                  f"{shown(line['estimate'])}", field=f"funding.{i}.estimate")
+    if estimates and props.get("total_investment_vnd") is not None:
+        raise ValidationError(f"{label}: total_investment_vnd is the latest of 'estimates': "
+                              "give one or the other", field="total_investment_vnd")
     updates = _objects(props, "updates", label, "update")
     if not updates:
         raise ValidationError(f"{label}: needs at least one dated status update in 'updates'",
@@ -164,7 +181,8 @@ def _feature(number: int, feat: Any, known_sources: set[str], max_vertices: int
             raise ValidationError(f"{label}: sources entry {i}: supports must be a list of "
                                   "field names", field=f"sources.{i}.supports")
         sources[key] = " ".join(supports)
-    cited = {x.get("source") for x in funding} | {u.get("source") for u in updates}
+    cited = ({x.get("source") for x in funding} | {u.get("source") for u in updates}
+             | {x.get("source") for x in estimates} | {x.get("source") for x in components})
     missing = sorted(k for k in cited if k and k not in sources)
     if missing:
         raise ValidationError(f"{label}: cites {', '.join(missing)} without listing it in "
@@ -175,7 +193,8 @@ def _feature(number: int, feat: Any, known_sources: set[str], max_vertices: int
             raise ValidationError(f"{label}: {name} has a value but no source supports it",
                                   field=name)
     return FeatureRecord(index=number, code=str(code), label=label, properties=props,
-                         geometry=geometry, updates=updates, funding=funding, sources=sources)
+                         geometry=geometry, updates=updates, funding=funding, sources=sources,
+                         estimates=estimates, components=components)
 
 
 def parse_collection(data: Any, max_vertices: int = DEFAULT_MAX_VERTICES) -> SeedBundle:

@@ -3,15 +3,15 @@ extent, and the fingerprint (count, last change) that ETags and caches are keyed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
-from tracker.models import Project
+from tracker.models import Project, ProjectComponent
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import (
     apply_filter,
@@ -20,12 +20,28 @@ from tracker.queries.select import (
     live,
     project_period_columns,
 )
-from tracker.rules import STALE_DAYS, days_late, late_confirmed
+from tracker.rules import (
+    STALE_DAYS,
+    ComponentFacts,
+    LengthItem,
+    ProvinceShare,
+    combined_qualifier,
+    days_late,
+    effective_length_km,
+    km_total,
+    late_confirmed,
+    province_share,
+)
 
 
 @dataclass
 class Group:
-    """Key figures of one group of projects (a status, a kind, or all)."""
+    """Key figures of one group of projects (a status, a kind, a programme role, or all).
+
+    Kilometres use the stated length where a source gives it, else the measured one, and
+    count a shared corridor once (tracker.rules.km_total). Under a province filter a project
+    split into provincial components counts only its components there (km and money); one
+    whose split is unknown counts whole (`counted_whole`)."""
 
     count: int = 0
     km: float = 0.0
@@ -33,15 +49,25 @@ class Group:
     disbursed_vnd: int = 0
     with_investment: int = 0  # how many projects the investment sum covers
     with_disbursed: int = 0
+    km_stated: int = 0  # projects whose km is the stated length
+    km_measured: int = 0  # ... measured on the map
+    km_measured_approximate: int = 0  # ... measured on an approximate line
+    corridor_shared: int = 0  # projects not added again: their corridor is counted
+    investment_qualifier: str = "exact"  # "at_least" when a lower bound is in the sum
+    counted_whole: int = 0  # province filter: projects with no split, counted whole
 
 
 @dataclass
 class Summary:
-    total: Group
+    total: Group  # programme and related together: shown only when asked (f.together)
+    by_role: dict[str, Group]
+    by_role_status: dict[str, dict[str, Group]]
     by_status: dict[str, Group]
     by_kind: dict[str, Group]
     late: list[tuple[Project, int]]  # every late project, with its days late
     without_geometry: int
+    # under a province filter: each project's share there (split or counted whole)
+    shares: list[ShareLine] = field(default_factory=list)
     stale: int = 0  # projects whose status needs an update (rules.is_stale)
     # codes of the late projects whose lateness rests on a status dated before the planned
     # end (rules.late_confirmed false): "quá hạn — chưa xác nhận", shown apart
@@ -56,18 +82,106 @@ class Summary:
         return [(p, d) for p, d in self.late if p.code in self.unconfirmed]
 
 
+@dataclass(frozen=True)
+class ShareLine:
+    """One project's part in the filtered provinces, for the dashboard's list."""
+
+    code: str
+    name_vi: str
+    name_en: str | None
+    role: str
+    share: ProvinceShare
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What a figure reads of one project (its share, under a province filter)."""
+
+    code: str
+    name_vi: str
+    name_en: str | None
+    share: ProvinceShare | None
+    role: str
+    status: str
+    kind: str
+    length: LengthItem
+    investment_vnd: int | None
+    investment_qualifier: str | None
+    disbursed_vnd: int | None
+    counted_whole: bool
+
+
+def _rows(session: Session, f: ProjectFilter) -> list[_Row]:
+    p = Project
+    stmt = apply_filter(select(
+        p.id, p.code, p.name_vi, p.name_en, p.programme_role, p.status, p.kind,
+        p.stated_length_km, p.length_km,
+        p.geometry_accuracy, p.corridor, p.total_investment_vnd, p.total_investment_qualifier,
+        p.disbursed_vnd), f, is_postgres(session))
+    rows = session.execute(stmt).all()
+    components: dict[int, list[ComponentFacts]] = {}
+    if f.province and rows:
+        c = ProjectComponent
+        ids = apply_filter(select(p.id), f, is_postgres(session))
+        for pid, province, km, amount, km_q, amount_q in session.execute(select(
+                c.project_id, c.province, c.stated_length_km, c.amount_vnd, c.length_qualifier,
+                c.amount_qualifier).where(c.project_id.in_(ids)).order_by(c.project_id, c.seq)):
+            components.setdefault(pid, []).append(
+                ComponentFacts(province, km, amount, km_q, amount_q))
+    out = []
+    for (pid, code, name_vi, name_en, role, status, kind, stated, measured, accuracy, corridor,
+         total, qualifier, disbursed) in rows:
+        approximate = accuracy == "approximate"
+        if not f.province:
+            out.append(_Row(code, name_vi, name_en, None, role, status, kind,
+                            LengthItem(stated, measured, approximate, corridor),
+                            total, qualifier, disbursed, False))
+            continue
+        share = province_share(components.get(pid, []), f.province,
+                               effective_length_km(stated, measured)[0], total, qualifier)
+        if share.counted_whole:
+            out.append(_Row(code, name_vi, name_en, share, role, status, kind,
+                            LengthItem(stated, measured, approximate, corridor),
+                            total, qualifier, disbursed, True))
+        else:  # a component's length is stated; its disbursement is not known
+            out.append(_Row(code, name_vi, name_en, share, role, status, kind,
+                            LengthItem(share.km, None, False, None),
+                            share.amount_vnd, share.amount_qualifier, None, False))
+    return out
+
+
+def _group(rows: list[_Row]) -> Group:
+    km = km_total(r.length for r in rows)
+    invested = [r for r in rows if r.investment_vnd is not None]
+    disbursed = [r.disbursed_vnd for r in rows if r.disbursed_vnd is not None]
+    return Group(
+        count=len(rows), km=km.km,
+        investment_vnd=sum(r.investment_vnd or 0 for r in invested),
+        disbursed_vnd=sum(disbursed), with_investment=len(invested),
+        with_disbursed=len(disbursed), km_stated=km.stated, km_measured=km.measured,
+        km_measured_approximate=km.measured_on_approximate,
+        corridor_shared=km.corridor_shared,
+        investment_qualifier=combined_qualifier(r.investment_qualifier for r in invested),
+        counted_whole=sum(1 for r in rows if r.counted_whole))
+
+
+def _by(rows: list[_Row], key: Callable[[_Row], str]) -> dict[str, Group]:
+    parts: dict[str, list[_Row]] = {}
+    for r in rows:
+        parts.setdefault(key(r), []).append(r)
+    return {k: _group(v) for k, v in parts.items()}
+
+
 def summary(session: Session, f: ProjectFilter, today: date, stale_days: int = STALE_DAYS
             ) -> Summary:
-    """Counts, km and money by status and kind, and the late projects (the dashboard's and
-    the API's numbers). Unknown amounts are left out of sums and counted separately, so a
-    total never silently treats 'no data' as 0."""
+    """Counts, km and money by programme role, status and kind, and the late projects (the
+    dashboard's and the API's numbers). Unknown amounts are left out of sums and counted
+    separately, so a total never silently treats 'no data' as 0."""
     postgres = is_postgres(session)
-
-    def groups(key: Any) -> dict[str, Group]:
-        stmt = apply_filter(select(key, *_figure_columns()), f, postgres).group_by(key)
-        return {row[0]: _group(row[1:]) for row in session.execute(stmt)}
-
-    total = totals(session, f)
+    rows = _rows(session, f)
+    by_role = {role: _group([r for r in rows if r.role == role]) for role in f.roles}
+    by_role_status = {role: _by([r for r in rows if r.role == role], lambda r: r.status)
+                      for role in f.roles}
     late_stmt = apply_filter(select(Project), f, postgres).where(is_late(today)).order_by(
         Project.planned_end, Project.code)
     late = [(p, days_late(p, today) or 0) for p in session.scalars(late_stmt)]
@@ -77,9 +191,12 @@ def summary(session: Session, f: ProjectFilter, today: date, stale_days: int = S
         is_stale_sql(today, stale_days))) or 0
     unconfirmed = frozenset(p.code for p, days in late
                             if late_confirmed(p.planned_end, p.status_as_of, days) is False)
-    return Summary(total=total, by_status=groups(Project.status), by_kind=groups(Project.kind),
-                   late=late, without_geometry=int(no_geom), stale=int(stale),
-                   unconfirmed=unconfirmed)
+    return Summary(total=_group(rows), by_role=by_role, by_role_status=by_role_status,
+                   by_status=_by(rows, lambda r: r.status), by_kind=_by(rows, lambda r: r.kind),
+                   late=late, without_geometry=int(no_geom),
+                   shares=[ShareLine(r.code, r.name_vi, r.name_en, r.role, r.share)
+                           for r in rows if r.share is not None],
+                   stale=int(stale), unconfirmed=unconfirmed)
 
 
 @dataclass(frozen=True)
@@ -103,22 +220,15 @@ def extent(session: Session, f: ProjectFilter) -> Extent:
     return Extent(int(row[0]), int(row[1]), bounds)
 
 
-def _figure_columns() -> tuple[Any, ...]:
-    """count, km, investment, disbursed, and how many projects the two sums cover."""
-    return (func.count(Project.id), func.coalesce(func.sum(Project.length_km), 0.0),
-            func.coalesce(func.sum(Project.total_investment_vnd), 0),
-            func.coalesce(func.sum(Project.disbursed_vnd), 0),
-            func.count(Project.total_investment_vnd), func.count(Project.disbursed_vnd))
-
-
-def _group(row: Any) -> Group:
-    return Group(int(row[0]), float(row[1]), int(row[2]), int(row[3]), int(row[4]), int(row[5]))
-
-
 def totals(session: Session, f: ProjectFilter) -> Group:
-    """The key figures of the whole selection in one aggregate row (the table's totals)."""
-    stmt = apply_filter(select(*_figure_columns()), f, is_postgres(session))
-    return _group(session.execute(stmt).one())
+    """The key figures of the whole selection together (the table's count and pages)."""
+    return _group(_rows(session, f))
+
+
+def role_totals(session: Session, f: ProjectFilter) -> dict[str, Group]:
+    """The table's totals rows: one per programme role selected."""
+    rows = _rows(session, f)
+    return {role: _group([r for r in rows if r.role == role]) for role in f.roles}
 
 
 @dataclass(frozen=True)

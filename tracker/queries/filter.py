@@ -60,6 +60,15 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     return (x0, y0, x1, y1)
 
 
+def _programme_role(args: Mapping[str, Any]) -> str:
+    given = _multi(args, "programme_role")
+    allowed = (*vocab.codes(vocab.PROGRAMME_ROLES), vocab.PROGRAMME_ROLE_ALL)
+    if len(given) > 1:
+        raise BadParameter("give programme_role once", detail=f"one of {', '.join(allowed)}",
+                           field="programme_role")
+    return _check_codes(given, allowed, "programme_role")[0] if given else ""
+
+
 @dataclass(frozen=True)
 class ProjectFilter:
     """What a person asked to see. The same filter drives map, table, exports and API."""
@@ -67,6 +76,9 @@ class ProjectFilter:
     status: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     province: tuple[str, ...] = ()
+    # "" (not given: both listed, totals apart), "programme", "related", or "all" (both,
+    # and the totals also together)
+    programme_role: str = ""
     owner: str = ""
     q: str = ""
     bbox: tuple[float, float, float, float] | None = None
@@ -95,6 +107,7 @@ class ProjectFilter:
             kind=_check_codes(_multi(args, "kind"), vocab.codes(vocab.KINDS), "kind"),
             province=_check_codes(_multi(args, "province"), vocab.codes(vocab.PROVINCES),
                                   "province"),
+            programme_role=_programme_role(args),
             owner=parse_search_text(args.get("owner"), "owner"),
             q=parse_search_text(args.get("q"), "q"),
             bbox=parse_bbox(str(bbox)) if bbox else None,
@@ -108,6 +121,8 @@ class ProjectFilter:
         for name in ("status", "kind", "province"):
             if getattr(self, name):
                 out[name] = ",".join(getattr(self, name))
+        if self.programme_role:
+            out["programme_role"] = self.programme_role
         if self.owner:
             out["owner"] = self.owner
         if self.q:
@@ -121,6 +136,18 @@ class ProjectFilter:
         if self.stale is not None:
             out["stale"] = "1" if self.stale else "0"
         return out
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The programme roles selected (both unless one is asked for)."""
+        if self.programme_role in vocab.codes(vocab.PROGRAMME_ROLES):
+            return (self.programme_role,)
+        return vocab.codes(vocab.PROGRAMME_ROLES)
+
+    @property
+    def together(self) -> bool:
+        """Totals of programme and related projects together only when asked (all)."""
+        return self.programme_role == vocab.PROGRAMME_ROLE_ALL
 
     def is_empty(self) -> bool:
         return not self.to_args() and not self.codes and not self.geometry_types

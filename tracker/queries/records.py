@@ -30,6 +30,7 @@ from tracker.rules import (
     STALE_DAYS,
     days_late,
     disbursement_rate,
+    effective_length_km,
     is_stale,
     late_confirmed,
     status_age_days,
@@ -61,7 +62,11 @@ def project_record(p: Project, today: date, stale_days: int = STALE_DAYS) -> dic
         "progress_pct": p.progress_pct,
         "length_km": p.length_km,
         "stated_length_km": p.stated_length_km,
+        "length_source": effective_length_km(p.stated_length_km, p.length_km)[1],
         "total_investment_vnd": p.total_investment_vnd,
+        "total_investment_basis": p.total_investment_basis,
+        "total_investment_as_of": p.total_investment_as_of_iso,
+        "total_investment_qualifier": p.total_investment_qualifier,
         "disbursed_vnd": p.disbursed_vnd,
         "disbursement_pct": disbursement_rate(p),
         "planned_start": p.partial_date("planned_start"),
@@ -71,10 +76,13 @@ def project_record(p: Project, today: date, stale_days: int = STALE_DAYS) -> dic
         "days_late": late,
         **status_fields(p.status, p.status_as_of, p.status_as_of_precision, p.planned_end,
                         late, today, stale_days),
-        "owner": p.owner,
-        "investor": p.investor,
+        "governing_body": p.governing_body,
+        "project_owner": p.project_owner,
+        "private_investor": p.private_investor,
+        "programme_role": p.programme_role,
+        "corridor": p.corridor,
         "provinces": ";".join(p.province_codes),
-        "current_unit": ";".join(vocab.current_units(p.province_codes)) or None,
+        **vocab.present_unit_fields(p.province_codes),
         "field": p.field,
         "geometry_accuracy": p.geometry_accuracy,
         "geometry_note": p.geometry_note,
@@ -154,12 +162,15 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
     p = Project
     columns: list[Any] = [
         p.id, p.code, p.name_vi, p.name_en, p.kind, p.status, p.progress_pct, p.length_km,
-        p.stated_length_km, p.total_investment_vnd, p.disbursed_vnd,
+        p.stated_length_km, p.total_investment_vnd, p.total_investment_basis,
+        iso_date_text(p.total_investment_as_of, postgres), p.total_investment_as_of_precision,
+        p.total_investment_qualifier, p.disbursed_vnd,
         iso_date_text(p.planned_start, postgres), p.planned_start_precision,
         iso_date_text(p.planned_end, postgres), p.planned_end_precision,
         iso_date_text(p.actual_start, postgres), p.actual_start_precision,
         iso_date_text(p.actual_end, postgres), p.actual_end_precision,
-        p.owner, p.investor, p.field, p.geometry_accuracy, p.geometry_note, p.geometry_note_en,
+        p.governing_body, p.project_owner, p.private_investor, p.programme_role, p.corridor,
+        p.field, p.geometry_accuracy, p.geometry_note, p.geometry_note_en,
         p.min_lon, p.min_lat, p.max_lon, p.max_lat, timestamp_text(p.updated_at, postgres),
         iso_date_text(p.status_as_of, postgres), p.status_as_of_precision,
         _geojson_bytes_column(postgres) if geojson
@@ -191,22 +202,27 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
     texts: list[bytes | None] = []
     boxes: list[tuple[float, float, float, float] | None] = []
     keys: list[tuple[int, str]] = []
-    units: dict[tuple[str, ...], str | None] = {}  # few distinct province sets: memoised
-    for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total,
-         disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec, ae, ae_prec, owner, investor,
+    units: dict[tuple[str, ...], dict[str, str | None]] = {}  # few province sets: memoised
+    for (pid, code, name_vi, name_en, kind, status, progress, length, stated, total, basis,
+         inv_as_of, inv_prec, qualifier, disbursed, ps, ps_prec, pe, pe_prec, as_, as_prec,
+         ae, ae_prec, governing, owner, private, role, corridor,
          field_, accuracy, note, note_en, x0, y0, x1, y1, stamp, st_as_of, st_prec,
          wkb) in rows:
         codes = provinces.get(pid, [])
         key = tuple(codes)
         if key not in units:
-            units[key] = ";".join(vocab.current_units(codes)) or None
+            units[key] = vocab.present_unit_fields(codes)
         planned_end = date.fromisoformat(pe) if pe else None
         facts = _Facts(planned_end, status, disbursed, total)
         late = days_late(facts, today)  # type: ignore[arg-type]
         records.append({
             "code": code, "name_vi": name_vi, "name_en": name_en, "kind": kind,
             "status": status, "progress_pct": progress, "length_km": length,
-            "stated_length_km": stated, "total_investment_vnd": total,
+            "stated_length_km": stated,
+            "length_source": effective_length_km(stated, length)[1],
+            "total_investment_vnd": total, "total_investment_basis": basis,
+            "total_investment_as_of": _partial(inv_as_of, inv_prec),
+            "total_investment_qualifier": qualifier,
             "disbursed_vnd": disbursed,
             "disbursement_pct": disbursement_rate(facts),  # type: ignore[arg-type]
             "planned_start": _partial(ps, ps_prec), "planned_end": _partial(pe, pe_prec),
@@ -214,9 +230,10 @@ def _select_records(session: Session, f: ProjectFilter, today: date, *,
             "days_late": late,
             **status_fields(status, date.fromisoformat(st_as_of) if st_as_of else None,
                             st_prec, planned_end, late, today, stale_days),
-            "owner": owner, "investor": investor,
+            "governing_body": governing, "project_owner": owner, "private_investor": private,
+            "programme_role": role, "corridor": corridor,
             "provinces": ";".join(codes),
-            "current_unit": units[key], "field": field_,
+            **units[key], "field": field_,
             "geometry_accuracy": accuracy, "geometry_note": note, "geometry_note_en": note_en,
             "updated_at": f"{stamp[:10]}T{stamp[11:19]}Z",  # as project_record: seconds, UTC
             **provenance_fields(code, sources.get(pid, ())),

@@ -43,7 +43,9 @@ def apply_filter(stmt: Any, f: ProjectFilter, postgres: bool) -> Any:
     if f.province:
         stmt = stmt.where(Project.id.in_(
             select(ProjectProvince.project_id).where(ProjectProvince.province.in_(f.province))))
-    if f.owner:  # owner or investor contains the text, ignoring diacritics and case
+    if f.programme_role in vocab.codes(vocab.PROGRAMME_ROLES):
+        stmt = stmt.where(Project.programme_role == f.programme_role)
+    if f.owner:  # one of the three roles contains the text, ignoring diacritics and case
         stmt = stmt.where(Project.owner_search.contains(fold(f.owner), autoescape=True))
     if f.q:
         for word in fold(f.q).split():
@@ -101,6 +103,9 @@ def late_confirmed_sql(today: date) -> Any:
     confirmed = and_(Project.status_as_of.is_not(None),
                      Project.status_as_of >= Project.planned_end)
     return case((is_late(today), case((confirmed, True), else_=False)), else_=None)
+def effective_length_sql() -> Any:
+    """rules.effective_length_km(stated, measured)[0], in SQL."""
+    return func.coalesce(Project.stated_length_km, Project.length_km)
 
 
 def disbursement_rate_sql() -> Any:
@@ -131,7 +136,7 @@ def order_clauses(sort: str, desc: bool, today: date | None = None, lang: str = 
     else:
         column = {
             "code": Project.code, "progress": Project.progress_pct,
-            "length": Project.length_km, "investment": Project.total_investment_vnd,
+            "length": effective_length_sql(), "investment": Project.total_investment_vnd,
             "disbursed": Project.disbursed_vnd,
             "disbursement": disbursement_rate_sql(),
             "planned_end": Project.planned_end, "updated": Project.updated_at,

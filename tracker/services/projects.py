@@ -44,12 +44,13 @@ from tracker.services.base import transaction
 from tracker.text import shown
 
 TEXT_FIELDS = ("name_vi", "name_en", "kind", "field", "description_vi", "description_en",
-               "owner", "investor", "geometry_accuracy", "geometry_note", "geometry_note_en")
+               "governing_body", "project_owner", "private_investor", "programme_role",
+               "corridor", "geometry_accuracy", "geometry_note", "geometry_note_en")
 DATE_FIELDS = ("planned_start", "planned_end", "actual_start", "actual_end")
 NUMBER_FIELDS = ("stated_length_km", "total_investment_vnd")
 # What an editor may change on a project (the read API's names).
-EDITABLE = (*TEXT_FIELDS[:8], *NUMBER_FIELDS, *DATE_FIELDS, "provinces", "geometry",
-            *TEXT_FIELDS[8:])
+EDITABLE = (*TEXT_FIELDS[:11], *NUMBER_FIELDS, *DATE_FIELDS, "provinces", "geometry",
+            *TEXT_FIELDS[11:])
 GEOMETRY_FIELDS = ("geometry", "geometry_accuracy", "geometry_note", "geometry_note_en")
 # The project's current values, moved only by its history.
 CURRENT = ("status", "progress_pct", "disbursed_vnd")
@@ -238,7 +239,8 @@ def _apply(project: Project, clean: dict[str, Any]) -> list[str]:
             continue
         if getattr(project, name) != value:
             setattr(project, name, value)
-            changed.append(name.removesuffix("_precision"))
+            changed.append("stated_length_km" if name == "stated_length_decimals"
+                           else name.removesuffix("_precision"))
     if project.province_codes != clean["provinces"]:
         project.provinces = [ProjectProvince(province=p) for p in clean["provinces"]]
         changed.append("provinces")

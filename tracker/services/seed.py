@@ -19,7 +19,9 @@ from tracker.limits import Limits
 from tracker.models import (
     Boundary,
     FundingLine,
+    InvestmentEstimate,
     Project,
+    ProjectComponent,
     ProjectProvince,
     ProjectSource,
     Source,
@@ -45,8 +47,10 @@ class CleanFeature:
     code: str
     project: dict[str, Any]
     updates: list[tuple[dict[str, Any], str | None]]
-    funding: list[tuple[dict[str, Any], str | None]]
+    funding: list[tuple[dict[str, Any], str | None, str | None]]  # line, source, estimate
     sources: dict[str, str]
+    estimates: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
+    components: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
 
 
 def clean_bundle(bundle: SeedBundle, limits: Limits
@@ -61,12 +65,19 @@ def clean_bundle(bundle: SeedBundle, limits: Limits
     for rec in bundle.features:
         project = checks.clean_project(
             {**rec.properties, "code": rec.code, "geometry": rec.geometry}, rec.label, limits)
+        estimates = [(checks.clean_estimate(e, f"{rec.label}: estimate {i}"), e.get("source"))
+                     for i, e in enumerate(rec.estimates, 1)]
+        if estimates:
+            project["total_investment_vnd"] = estimates[-1][0]["amount_vnd"]
         total = project["total_investment_vnd"]
+        components = [(checks.clean_component(c, f"{rec.label}: component {i}"),
+                       c.get("source")) for i, c in enumerate(rec.components, 1)]
         updates = [(checks.clean_update(u, f"{rec.label}: update {i}", total), u.get("source"))
                    for i, u in enumerate(rec.updates, 1)]
-        funding = [(checks.clean_funding(f, f"{rec.label}: funding line {i}"), f.get("source"))
-                   for i, f in enumerate(rec.funding, 1)]
-        features.append(CleanFeature(rec.code, project, updates, funding, rec.sources))
+        funding = [(checks.clean_funding(f, f"{rec.label}: funding line {i}"), f.get("source"),
+                    f.get("estimate")) for i, f in enumerate(rec.funding, 1)]
+        features.append(CleanFeature(rec.code, project, updates, funding, rec.sources,
+                                     estimates, components))
     return sources, features
 
 
@@ -90,6 +101,11 @@ def _sync_sources(session: Session, clean: dict[str, dict[str, Any]]) -> dict[st
 
 
 OWN_VALUES = ("provinces", "geometry", "code")  # project values written apart from columns
+ESTIMATE_COLUMNS = ("key", "amount_vnd", "as_of", "as_of_precision", "basis", "qualifier",
+                    "original_amount", "original_currency", "note", "note_en")
+COMPONENT_COLUMNS = ("province", "name_vi", "name_en", "governing_body", "stated_length_km",
+                     "stated_length_decimals", "length_qualifier", "amount_vnd",
+                     "amount_qualifier", "note", "note_en")
 
 
 def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
@@ -107,7 +123,8 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
         projects = {p.code: p for p in session.scalars(
             select(Project).where(Project.code.in_(codes)).options(
                 selectinload(Project.provinces), selectinload(Project.funding_lines),
-                selectinload(Project.updates), selectinload(Project.source_links)))}
+                selectinload(Project.updates), selectinload(Project.source_links),
+                selectinload(Project.estimates), selectinload(Project.components)))}
         for rec in features:
             project = projects.get(rec.code)
             is_new = project is None
@@ -121,7 +138,8 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
                 session.add(project)
             changed = False
             for name, value in rec.project.items():
-                if name not in OWN_VALUES:
+                if name not in OWN_VALUES and not (rec.estimates and
+                                                   name == "total_investment_vnd"):
                     changed |= _set_if_changed(project, name, value)
             geometry = rec.project["geometry"]
             if project.geometry is None or geometry is None:
@@ -142,17 +160,47 @@ def apply_seed(session: Session, bundle: SeedBundle) -> SeedReport:
                                         for k, v in sorted(rec.sources.items())]
                 changed = True
 
+            def ekey(e: InvestmentEstimate) -> tuple[Any, ...]:
+                return (*(getattr(e, n) for n in ESTIMATE_COLUMNS),
+                        e.source.key if e.source else None)
+
+            wanted_estimates = [(*(e[n] for n in ESTIMATE_COLUMNS), key)
+                                for e, key in rec.estimates]
+            estimates_changed = [ekey(e) for e in project.estimates] != wanted_estimates
+            if estimates_changed:
+                for line in project.funding_lines:  # they point at the estimates replaced
+                    line.estimate = None
+                project.estimates = [
+                    InvestmentEstimate(**e, seq=i, source=sources[key] if key else None)
+                    for i, (e, key) in enumerate(rec.estimates, 1)]
+                changed = True
+            by_key = {e.key: e for e in project.estimates}
+
+            def ckey(c: ProjectComponent) -> tuple[Any, ...]:
+                return (*(getattr(c, n) for n in COMPONENT_COLUMNS),
+                        c.source.key if c.source else None)
+
+            wanted_components = [(*(c[n] for n in COMPONENT_COLUMNS), key)
+                                 for c, key in rec.components]
+            if [ckey(c) for c in project.components] != wanted_components:
+                project.components = [
+                    ProjectComponent(**c, seq=i, source=sources[key] if key else None)
+                    for i, (c, key) in enumerate(rec.components, 1)]
+                changed = True
+
             def fkey(f: FundingLine) -> tuple[Any, ...]:
                 return (f.source_type, f.province, f.amount_vnd, f.budget_year, f.note,
-                        f.note_en, f.source.key if f.source else None)
+                        f.note_en, f.source.key if f.source else None,
+                        f.estimate.key if f.estimate else None)
 
             wanted_funding = [(f["source_type"], f["province"], f["amount_vnd"],
-                               f["budget_year"], f["note"], f["note_en"], key)
-                              for f, key in rec.funding]
-            if [fkey(f) for f in project.funding_lines] != wanted_funding:
+                               f["budget_year"], f["note"], f["note_en"], key, estimate)
+                              for f, key, estimate in rec.funding]
+            if estimates_changed or [fkey(f) for f in project.funding_lines] != wanted_funding:
                 project.funding_lines = [
-                    FundingLine(**f, source=sources[key] if key else None)
-                    for f, key in rec.funding]
+                    FundingLine(**f, source=sources[key] if key else None,
+                                estimate=by_key[estimate] if estimate else None)
+                    for f, key, estimate in rec.funding]
                 changed = True
 
             have = {(u.as_of, u.as_of_precision, u.status, u.source.key if u.source else None)

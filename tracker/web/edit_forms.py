@@ -78,8 +78,11 @@ class AttributesForm(SourceFields, VersionedForm):
     field = SelectField(validate_choice=False)
     description_vi = TextAreaField()
     description_en = TextAreaField()
-    owner = StringField()
-    investor = StringField()
+    governing_body = StringField()
+    project_owner = StringField()
+    private_investor = StringField()
+    programme_role = SelectField(validate_choice=False)
+    corridor = StringField()
     provinces = CheckboxesField(validate_choice=False)
     stated_length_km = StringField()
     total_investment_vnd = StringField()
@@ -112,7 +115,8 @@ class DeleteForm(VersionedForm):
 
 
 ATTRIBUTES = ("name_vi", "name_en", "kind", "field", "description_vi", "description_en",
-              "owner", "investor", "provinces", "stated_length_km", "total_investment_vnd",
+              "governing_body", "project_owner", "private_investor", "programme_role",
+              "corridor", "provinces", "stated_length_km", "total_investment_vnd",
               "planned_start", "planned_end", "actual_start", "actual_end")
 UPDATE = ("as_of", "status", "progress_pct", "disbursed_vnd", "note", "note_en")
 
@@ -127,6 +131,7 @@ def _terms(terms: tuple[vocab.Term, ...], blank: bool = False) -> list[tuple[str
 def set_choices(form: Any, sources: list[tuple[str, str]]) -> None:
     """The choices of the form's select fields, in the reader's language."""
     for name, terms, blank in (("kind", vocab.KINDS, False),
+                               ("programme_role", vocab.PROGRAMME_ROLES, False),
                                ("field", vocab.COOPERATION_FIELDS, False),
                                ("status", vocab.STATUSES, False),
                                ("provinces", vocab.PROVINCES, False),

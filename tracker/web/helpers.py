@@ -58,6 +58,15 @@ class Fmt:
         return formatting.km(value, current_lang())
 
     @staticmethod
+    def stated_km(value: float | None, decimals: int | None,
+                  qualifier: str | None = None) -> str:
+        return formatting.stated_km(value, decimals, qualifier, current_lang())
+
+    @staticmethod
+    def vnd_q(value: int | None, qualifier: str | None) -> str:
+        return formatting.vnd_qualified(value, qualifier, current_lang())
+
+    @staticmethod
     def pct(value: float | None) -> str:
         return formatting.percent(value, current_lang())
 
@@ -95,6 +104,8 @@ def template_helpers() -> dict[str, Any]:
         "accuracy_label": _label(vocab.GEOMETRY_ACCURACY),
         "funding_label": _label(vocab.FUNDING_SOURCES),
         "field_label": _label(vocab.COOPERATION_FIELDS),
+        "role_label": _label(vocab.PROGRAMME_ROLES),
+        "basis_label": _label(vocab.ESTIMATE_BASES),
         "static_url": static_url,
         "display_name": lambda item: display_name(item.name_vi, item.name_en, current_lang()),
         "default_sort": DEFAULT_SORT,

@@ -77,6 +77,9 @@ def filter_words(f: ProjectFilter) -> str:
             parts.append(f"{gettext('filter.' + name)}: {_terms(terms, codes)}")
     if f.q:
         parts.append(gettext("filter.words_search", q=f.q))
+    if f.programme_role:
+        parts.append(gettext("filter.words_programme_role", role=gettext(
+            f"filter.programme_role_{f.programme_role}")))
     if f.owner:
         parts.append(gettext("filter.words_owner", owner=f.owner))
     if f.bbox:

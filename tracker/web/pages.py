@@ -44,6 +44,7 @@ from tracker.rules import (
     display_name,
     is_stale,
     late_confirmed,
+    same_estimate_share,
     status_age_days,
 )
 from tracker.web import page_text
@@ -297,13 +298,27 @@ def project(code: str) -> str:
         parts = map_parts("project", _map_data(features=inline, bounds=_bbox(p),
                                                kinds=(p.kind,)))
     history = sorted(p.updates, key=lambda u: (u.as_of, u.id or 0), reverse=True)
-    funded = [f.amount_vnd for f in p.funding_lines if f.amount_vnd is not None]
+    funded = [f for f in p.funding_lines if f.amount_vnd is not None]
+    latest = p.latest_estimate()
+    current = latest.key if latest else None
+
+    def funding_share(line: Any) -> float | None:
+        """The line's share of the total, only when both are figures of one estimate."""
+        return same_estimate_share(line.amount_vnd, line.estimate.key if line.estimate else None,
+                                   p.total_investment_vnd, current)
+
+    estimates = {f.estimate.key if f.estimate else None for f in funded}
+    funding_total = sum(f.amount_vnd or 0 for f in funded) if funded else None
     return render_template(
         "project.html", p=p, parts=parts, history=history, today=today,
         st=status_facts(p, today, state().settings.stale_days), edited_at=edited_at(p),
         stale_days=state().settings.stale_days,
         days_late=days_late(p, today), rate=disbursement_rate(p),
-        funding_total=sum(funded) if funded else None,
+        funding_total=funding_total, funding_share=funding_share,
+        funding_total_share=same_estimate_share(
+            funding_total, estimates.pop(), p.total_investment_vnd, current)
+        if len(estimates) == 1 else None,
+        present_units=vocab.present_units(p.province_codes),
         name=display_name(p.name_vi, p.name_en, current_lang()),
         other_name=p.name_vi if current_lang() == "en" else p.name_en,
         description=(p.description_en or p.description_vi) if current_lang() == "en"

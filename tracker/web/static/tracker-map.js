@@ -177,7 +177,8 @@
     row(dl, label(cfg, 'popup_investment'), p.investment || noData);
     row(dl, label(cfg, 'popup_disbursed'), p.disbursed || noData);
     row(dl, label(cfg, 'popup_planned'), p.planned || noData);
-    row(dl, label(cfg, 'popup_owner'), p.owner || noData);
+    row(dl, label(cfg, 'popup_governing_body'), p.governing_body || noData);
+    row(dl, label(cfg, 'popup_project_owner'), p.project_owner || noData);
     var accuracy = row(dl, label(cfg, 'popup_accuracy'),
       (cfg.accuracy[p.accuracy] || p.accuracy || noData));
     if (p.accuracy === 'approximate') {
