@@ -26,7 +26,7 @@ SEED_FILE = REPO_ROOT / "geodata" / "projects.geojson"
 TODAY = "2026-11-21"
 TABLES = ("status_updates", "funding_lines", "project_sources", "project_provinces",
           "projects", "sources", "boundaries", "audit_entries", "api_tokens", "users",
-          "sign_in_throttles")
+          "sign_in_throttles", "imports")
 
 
 def postgis_url() -> str | None:
