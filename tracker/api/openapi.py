@@ -22,6 +22,7 @@ from tracker.api.ogc_meta import (
     PROPERTY_FILTERS,
 )
 from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, family_schema, ref, schemas
+from tracker.api import openapi_imports
 from tracker.api.openapi_writes import SECURITY_SCHEMES, WRITE_PARAMETERS, write_operations
 from tracker.api.openapi_writes import schemas as write_schemas
 from tracker.formats.base import CARD_PLACES, CRS_FORMATS, FORMATS, MEDIA_TYPES
@@ -298,8 +299,8 @@ def _paths() -> dict[str, Any]:
 
 def _with_writes(paths: dict[str, Any]) -> dict[str, Any]:
     """The read paths, with the write operations added beside their GET."""
-    for path, operations in write_operations().items():
-        paths[path] = {**paths[path], **operations}
+    for path, operations in {**write_operations(), **openapi_imports.operations()}.items():
+        paths[path] = {**paths.get(path, {}), **operations}
     return paths
 
 
@@ -324,6 +325,7 @@ def document(base_url: str) -> dict[str, Any]:
         "tags": [{"name": "projects"}, {"name": "writes"}, {"name": "exports"},
                  {"name": "ogc"}, {"name": "api"}],
         "paths": _with_writes(_paths()),
-        "components": {"parameters": PARAMETERS, "schemas": {**schemas(), **write_schemas()},
+        "components": {"parameters": PARAMETERS, "schemas": {**schemas(), **write_schemas(),
+                                                         **openapi_imports.schemas()},
                        "securitySchemes": SECURITY_SCHEMES},
     }
