@@ -283,6 +283,14 @@ def _read_layers(path: Path, layers: Sequence[tuple[str | None, str]], given_crs
     seen_crs: dict[str, str] = {}
     for layer, name in layers:
         where = f"layer {name}"
+        prj = _prj_text(path) if path.suffix.lower() == ".shp" else None
+        if prj is not None and not given_crs:
+            try:
+                CRS.from_user_input(prj)
+            except CRSError as exc:
+                raise ValidationError(f"{where}: the .prj cannot be read as a CRS "
+                                      f"({shown(str(exc), 80)}); fix it, or {VN2000_HELP}",
+                                      field="crs") from exc
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -293,8 +301,7 @@ def _read_layers(path: Path, layers: Sequence[tuple[str | None, str]], given_crs
                                   field="file") from exc
         has_geometry = info.get("geometry_type") not in (None, "None") and \
             "geometry" in getattr(frame, "columns", [])
-        prj = _prj_text(path) if path.suffix.lower() == ".shp" else None
-        if prj is not None and info.get("crs") is None:
+        if prj is not None and info.get("crs") is None and not given_crs:
             raise ValidationError(f"{where}: the .prj cannot be read as a CRS; fix it, or "
                                   f"{VN2000_HELP}", field="crs")
         columns, rows = _cells(frame)
