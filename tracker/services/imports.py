@@ -431,8 +431,8 @@ def _write(session: Session, actor: Actor, plan: ImportPlan, todo: list[Planned]
             project = projects[e.code] = Project(code=e.code, status=e.update["status"]
                                                  if e.update else "proposed")
             before[e.code] = {}
-            project.updates = []
-            project.source_links = []
+            project.updates, project.source_links = [], []
+            project.provinces, project.funding_lines = [], []
             session.add(project)
         else:
             if project.version_id != e.version:
