@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker import vocab
+from tracker.api import openapi_imports
 from tracker.api.http import GEOJSON, JSON, JSON_SCHEMA, OPENAPI
 from tracker.api.ogc_meta import (
     COLLECTIONS,
@@ -22,7 +23,6 @@ from tracker.api.ogc_meta import (
     PROPERTY_FILTERS,
 )
 from tracker.api.openapi_schemas import CODE_PATTERN, bbox_schema, family_schema, ref, schemas
-from tracker.api import openapi_imports
 from tracker.api.openapi_writes import SECURITY_SCHEMES, WRITE_PARAMETERS, write_operations
 from tracker.api.openapi_writes import schemas as write_schemas
 from tracker.formats.base import CARD_PLACES, CRS_FORMATS, FORMATS, MEDIA_TYPES

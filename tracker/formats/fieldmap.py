@@ -191,8 +191,10 @@ def _provinces(value: Any) -> list[str]:
         if not item:
             continue
         folded = fold(item).lower()
+        slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")  # "Cần Thơ" -> "can-tho"
         match = next((p.code for p in vocab.PROVINCES
-                      if folded in (p.code, fold(p.vi).lower(), fold(p.en).lower())), item)
+                      if slug == p.code or folded in (fold(p.vi).lower(), fold(p.en).lower())),
+                     item)
         out.append(match)
     return out
 

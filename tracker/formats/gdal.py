@@ -318,7 +318,7 @@ def _read_layers(path: Path, layers: Sequence[tuple[str | None, str]], given_crs
             listed = ", ".join(f"{k} ({v})" for k, v in seen_crs.items())
             raise ValidationError(f"the file's layers are in different CRSs: {listed}; "
                                   "import one layer at a time (--layer)", field="layer")
-        _add(out, name, columns, rows, geoms)
+        _add(out, name, columns, rows, list(geoms))
 
 
 def _add(out: FileRead, layer: str | None, columns: list[str], rows: list[dict[str, Any]],
@@ -556,7 +556,7 @@ def _table(header: list[str], rows: list[dict[str, Any]], crs: str | None, regio
 
 
 def _points(rows: list[dict[str, Any]], xc: str, yc: str) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for i, row in enumerate(rows, 1):
         xv, yv = row.get(xc), row.get(yc)
         if (xv is None or str(xv).strip() == "") and (yv is None or str(yv).strip() == ""):

@@ -218,7 +218,7 @@ def plan_import(session: Session, read: FileRead, options: Options, *, today: da
     plan = ImportPlan(read.file_name, read.file_format, read.sha256, read.crs, read.layers,
                       options.as_dict(), len(read.features), notes, mapping.unknown,
                       mapping.ignored, [], [])
-    rows = []
+    rows: list[tuple[Any, str, dict[str, Any], list[dict[str, str]]]] = []
     seen: dict[str, int] = {}
     for feat in read.features:
         label = f"feature {feat.number}"
@@ -226,7 +226,7 @@ def plan_import(session: Session, read: FileRead, options: Options, *, today: da
         code = values.get("code")
         if isinstance(code, str):
             code = code.strip()
-        if not is_slug(code):
+        if not isinstance(code, str) or not is_slug(code):
             plan.rejected.append(Rejected(feat.number, None if code is None else str(code),
                                           "code", f"{label}: code {shown(code)} is not a "
                                           "slug (lowercase letters, digits, single hyphens)"))
@@ -300,7 +300,7 @@ def _plan_one(project: Project | None, geometry: BaseGeometry | None, values: di
     update = None
     given = {k: values[k] for k in CURRENT if k in values}
     if any(getattr(project, k) != v for k, v in given.items()):
-        raw = {"as_of": values.get("as_of") or today.isoformat(),
+        raw: dict[str, Any] = {"as_of": values.get("as_of") or today.isoformat(),
                **{k: getattr(project, k) for k in CURRENT}, **given,
                **{k: values[k] for k in ("note", "note_en") if k in values}}
         update, problems = clean_fields(
