@@ -27,7 +27,7 @@ TODAY = "2026-11-21"
 TABLES = ("status_updates", "funding_lines", "investment_estimates", "project_components",
           "project_sources", "project_provinces",
           "projects", "sources", "boundaries", "audit_entries", "api_tokens", "users",
-          "sign_in_throttles")
+          "sign_in_throttles", "imports")
 
 
 def postgis_url() -> str | None:

@@ -465,6 +465,8 @@ class AuditEntry(Base):
     # the project's row version after the change: "what changed since version N" for a stale
     # edit form or a 412 (None for entries that change no project)
     project_version: Mapped[int | None] = mapped_column(Integer)
+    # the import (ImportRecord) that made this change, if one did
+    import_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     user: Mapped[User | None] = relationship()
     project: Mapped[Project | None] = relationship()
@@ -475,6 +477,33 @@ class AuditEntry(Base):
 
         value: list[dict[str, Any]] = json.loads(self.changes or "[]")
         return value
+
+
+class ImportRecord(Base):
+    """One applied GIS import: who, the file (name, SHA-256, format, layer, CRS), and how many
+    projects it created, changed and left as they were; `notes` is a JSON list of what the
+    preview said about the file (CRS recognised, columns ignored). Each project it changed
+    has its own audit entry pointing here (AuditEntry.import_id)."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_format: Mapped[str] = mapped_column(String(20))
+    layer: Mapped[str | None] = mapped_column(String(255))
+    crs: Mapped[str | None] = mapped_column(String(100))
+    features: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="[]")
+
+    user: Mapped[User | None] = relationship()
 
 
 class SignInThrottle(Base):

@@ -310,7 +310,7 @@ def test_openapi_references_resolve_and_parameters_are_known(client):
     for kind, name in re.findall(text, json.dumps(doc)):
         assert name in doc["components"][kind], (kind, name)
     for path, item in doc["paths"].items():
-        op = item["get"]
+        op = item.get("get") or item["post"]  # POST /api/v1/imports has no GET
         assert op["responses"]["200"]
         names = []
         for p in op["parameters"]:
@@ -334,7 +334,7 @@ def test_openapi_parameters_are_what_the_endpoints_accept(api):
                "datetime": "2020-01-01/..", "bbox-crs": None, "clip": "hau-giang",
                    "stale": "1"}
     for path, item in doc["paths"].items():
-        if "{" in path:
+        if "{" in path or "get" not in item:
             continue
         for p in item["get"]["parameters"]:
             p = doc["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]

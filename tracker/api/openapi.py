@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracker import vocab
+from tracker.api import openapi_imports
 from tracker.api.http import GEOJSON, JSON, JSON_SCHEMA, OPENAPI
 from tracker.api.ogc_meta import (
     COLLECTIONS,
@@ -310,8 +311,8 @@ def _paths() -> dict[str, Any]:
 
 def _with_writes(paths: dict[str, Any]) -> dict[str, Any]:
     """The read paths, with the write operations added beside their GET."""
-    for path, operations in write_operations().items():
-        paths[path] = {**paths[path], **operations}
+    for path, operations in {**write_operations(), **openapi_imports.operations()}.items():
+        paths[path] = {**paths.get(path, {}), **operations}
     return paths
 
 
@@ -336,6 +337,7 @@ def document(base_url: str) -> dict[str, Any]:
         "tags": [{"name": "projects"}, {"name": "writes"}, {"name": "exports"},
                  {"name": "ogc"}, {"name": "api"}],
         "paths": _with_writes(_paths()),
-        "components": {"parameters": PARAMETERS, "schemas": {**schemas(), **write_schemas()},
+        "components": {"parameters": PARAMETERS, "schemas": {**schemas(), **write_schemas(),
+                                                         **openapi_imports.schemas()},
                        "securitySchemes": SECURITY_SCHEMES},
     }

@@ -321,7 +321,8 @@ def api_page(request: Request) -> Reply:
                   "parameters": [_param(doc, prm) for prm in op.get("parameters", [])],
                   "types": sorted({t for r in op.get("responses", {}).values()
                                    for t in r.get("content", {})})}
-                 for path, item in doc["paths"].items() for op in [item["get"]]]
+                 for path, item in doc["paths"].items() if "get" in item
+                 for op in [item["get"]]]
     context = {"endpoints": endpoints, "fields": FIELDS, "formats": FORMATS,
                "media_types": MEDIA_TYPES, "crs_formats": CRS_FORMATS,
                "base_url": request.base_url, "example_date": request.today.isoformat(),

@@ -1,4 +1,5 @@
-"""The `tracker` command: a Flask CLI group (data commands in data.py, accounts in users.py).
+"""The `tracker` command: a Flask CLI group (data commands in data.py, accounts in users.py,
+the GIS import in imports.py).
 
 Exit codes: 0 success, 1 bad data or a failed command (message on stderr), 2 bad usage.
 """
@@ -8,12 +9,13 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from tracker.cli import data, users
+from tracker.cli import data, imports, users
 
 
 def register_commands(app: Flask) -> None:
     for cmd in data.DATA_COMMANDS:
         app.cli.add_command(cmd)
+    app.cli.add_command(imports.import_file)
     users.register(app)
 
 

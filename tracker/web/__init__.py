@@ -16,6 +16,7 @@ from tracker.web import (
     deploy,
     editing,
     errors,
+    imports,
     map_frames,
     ogcapi,
     pages,
@@ -40,4 +41,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(editing.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(audit_pages.bp)

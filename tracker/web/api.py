@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from tracker.api import v1 as api
+from tracker.api import v1_imports as import_api
 from tracker.api import v1_write as write_api
 from tracker.formats.base import FORMATS
 from tracker.web.access import signed_in_user
@@ -93,3 +94,13 @@ def delete_project(code: str) -> Any:
 @bp.route("/projects/<code>/updates", methods=["POST"])
 def record_update(code: str) -> Any:
     return respond(write_api.record_update(db_session(), _write(), code))
+
+
+@bp.route("/imports", methods=["POST"])
+def import_file() -> Any:
+    request.max_content_length = state().settings.max_upload_bytes  # larger: 413
+    settings = state().settings
+    return respond(import_api.import_file(
+        db_session(), api_request(), request.get_data(cache=False), signed_in_user(),
+        max_bytes=settings.max_upload_bytes, region=settings.region_bbox,
+        max_vertices=settings.max_vertices))
