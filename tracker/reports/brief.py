@@ -184,46 +184,55 @@ def _name(r: dict[str, Any], lang: str) -> str:
     return display_name(r["name_vi"], r.get("name_en"), lang)
 
 
+def project_attention(r: dict[str, Any], as_of: date, settings: Any, lang: str
+                      ) -> list[Attention]:
+    """Why one project (a register row on as_of) needs attention: none when closed."""
+    if is_closed(r["status"]):
+        return []
+    found: list[Attention] = []
+    name, status = _name(r, lang), r["status"]
+    shown = facts.status_as_of(r)
+    common = {"status": status_label(status, lang),
+              "status_as_of": day_text(shown, lang, facts.status_as_of_precision(r))}
+
+    def add(kind: str, numbers: dict[str, Any], key: str, **words: Any) -> None:
+        found.append(Attention(kind, r["code"], name, status,
+                               text(key, lang, **common, **words), numbers))
+
+    late = facts.late_days(r, as_of)
+    end_text = day_text(r.get("planned_end"), lang, r.get("planned_end_precision") or "day")
+    if late is not None:
+        confirmed = facts.late_confirmed(r, as_of)
+        add("late" if confirmed else "late_unconfirmed",
+            {"days_late": late, "planned_end": r.get("planned_end"),
+             "status_as_of": shown, "late_confirmed": confirmed},
+            "brief.reason.late" if confirmed else "brief.reason.late_unconfirmed",
+            days=formatting.number(late, 0, lang), planned_end=end_text)
+    start = r.get("actual_start") or r.get("planned_start")
+    behind = behind_schedule(r.get("progress_pct"), start, r.get("planned_end"), as_of)
+    if behind is not None:
+        progress, expected = behind
+        add("behind", {"progress_pct": progress, "expected_pct": expected,
+                       "planned_start": start, "planned_end": r.get("planned_end")},
+            "brief.reason.behind", progress=formatting.percent(progress, lang),
+            expected=formatting.percent(expected, lang),
+            start=day_text(start, lang), end=end_text)
+    if facts.stale(r, as_of, settings):
+        age = facts.status_age_days(r, as_of)
+        limit = facts.stale_days(settings)
+        add("stale", {"status_as_of": shown, "status_age_days": age, "stale_days": limit},
+            "brief.reason.stale", age=formatting.number(age or 0, 0, lang),
+            limit=formatting.number(limit, 0, lang))
+    return found
+
+
 def attention(rows: list[dict[str, Any]], as_of: date, settings: Any, lang: str
               ) -> dict[str, list[Attention]]:
+    """The projects needing attention by kind, the most urgent first."""
     out: dict[str, list[Attention]] = {k: [] for k in ATTENTION_KINDS}
-    limit = facts.stale_days(settings)
     for r in rows:
-        if is_closed(r["status"]):
-            continue
-        name, status = _name(r, lang), r["status"]
-        shown = facts.status_as_of(r)
-        shown_text = day_text(shown, lang, facts.status_as_of_precision(r))
-        status_words = status_label(status, lang)
-
-        def add(kind: str, numbers: dict[str, Any], key: str, **words: Any) -> None:
-            out[kind].append(Attention(kind, r["code"], name, status,
-                                       text(key, lang, status=status_words,
-                                            status_as_of=shown_text, **words), numbers))
-
-        late = facts.late_days(r, as_of)
-        end_text = day_text(r.get("planned_end"), lang, r.get("planned_end_precision") or "day")
-        if late is not None:
-            confirmed = facts.late_confirmed(r, as_of)
-            add("late" if confirmed else "late_unconfirmed",
-                {"days_late": late, "planned_end": r.get("planned_end"),
-                 "status_as_of": shown, "late_confirmed": confirmed},
-                "brief.reason.late" if confirmed else "brief.reason.late_unconfirmed",
-                days=formatting.number(late, 0, lang), planned_end=end_text)
-        start = r.get("actual_start") or r.get("planned_start")
-        behind = behind_schedule(r.get("progress_pct"), start, r.get("planned_end"), as_of)
-        if behind is not None:
-            progress, expected = behind
-            add("behind", {"progress_pct": progress, "expected_pct": expected,
-                           "planned_start": start, "planned_end": r.get("planned_end")},
-                "brief.reason.behind", progress=formatting.percent(progress, lang),
-                expected=formatting.percent(expected, lang),
-                start=day_text(start, lang), end=end_text)
-        if facts.stale(r, as_of, settings):
-            age = facts.status_age_days(r, as_of)
-            add("stale", {"status_as_of": shown, "status_age_days": age, "stale_days": limit},
-                "brief.reason.stale", age=formatting.number(age or 0, 0, lang),
-                limit=formatting.number(limit, 0, lang))
+        for a in project_attention(r, as_of, settings, lang):
+            out[a.kind].append(a)
     for items in out.values():
         items.sort(key=lambda a: (-(a.numbers.get("days_late") or
                                     a.numbers.get("status_age_days") or

@@ -38,8 +38,8 @@ class _Facts:
     def __init__(self, status: str, planned_end: date | None) -> None:
         self.status = status
         self.planned_end = planned_end
-        self.total_investment_vnd = None
-        self.disbursed_vnd = None
+        self.total_investment_vnd: int | None = None
+        self.disbursed_vnd: int | None = None
 
 
 def as_date(value: Any) -> date | None:
@@ -94,7 +94,7 @@ def stale(record: Mapping[str, Any], today: date, settings: Any) -> bool:
 def late_days(record: Mapping[str, Any], today: date) -> int | None:
     """Days past the planned end on `today` (tracker.rules.days_late)."""
     return days_late(_Facts(str(record.get("status")), as_date(record.get("planned_end"))),
-                     today)  # type: ignore[arg-type]
+                     today)
 
 
 def late_confirmed(record: Mapping[str, Any], today: date) -> bool | None:

@@ -73,8 +73,8 @@ def render_map(session: Session, f: ProjectFilter, statuses: dict[str, str], lan
         lines = g[~g.geom_type.isin(("Point", "MultiPoint"))]
         water = lines[lines["kind"] == "waterway"]
         if len(water):
-            water.plot(ax=ax, color=symbology.WATER_BLUE, linewidth=[w + 1.6 for w in water["weight"]],
-                       alpha=0.5)
+            water.plot(ax=ax, color=symbology.WATER_BLUE, alpha=0.5,
+                       linewidth=[w + 1.6 for w in water["weight"]])
         if len(lines):
             lines.plot(ax=ax, color=list(lines["colour"]), linewidth=list(lines["weight"]))
         if len(points):
