@@ -58,7 +58,7 @@ def period_xlsx(doc: Any) -> bytes:
                                   [text("period.col.day", lang) + " (end)", doc.end]],
           {1: "dd/mm/yyyy"})
 
-    ws = wb.create_sheet(_sheet_name(text("period.projects", lang)))
+    ws = wb.create_sheet(_sheet_name(text("period.sheet.projects", lang)))
     keys = [k for k, _ in doc.project_columns]
     money = {"disbursed_start", "disbursed_end", "investment"}
     pct = {"progress_start", "progress_end"}
@@ -68,13 +68,13 @@ def period_xlsx(doc: Any) -> bytes:
           [[status_label(r[k], lang) if k.startswith("status") and r[k] else r[k]
             for k in keys] for r in doc.projects], formats)
 
-    ws = wb.create_sheet(_sheet_name(text("period.fields", lang)))
+    ws = wb.create_sheet(_sheet_name(text("period.sheet.fields", lang)))
     fkeys = [k for k, _ in doc.field_columns]
     write(ws, [h for _, h in doc.field_columns], [[r[k] for k in fkeys] for r in doc.fields],
           {i: "#,##0" for i, k in enumerate(fkeys) if k != "field"})
 
     for name in ("completed", "started", "slipped", "stale"):
-        ws = wb.create_sheet(_sheet_name(text(f"period.{name}", lang)))
+        ws = wb.create_sheet(_sheet_name(text(f"period.sheet.{name}", lang)))
         write(ws, [text("period.col.code", lang), text("period.col.name", lang),
                    text("period.col.day", lang), text("period.col.reason", lang)],
               [[i["code"], i["name"], i["day"], i["reason"]] for i in doc.sections[name]],
