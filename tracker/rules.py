@@ -98,6 +98,8 @@ def late_confirmed(planned_end: date | None, status_as_of: date | None,
     if planned_end is None or status_as_of is None:
         return False
     return status_as_of >= planned_end
+
+
 # --------------------------------------------------------------------------- figures (issue 9)
 
 QUALIFIER_ORDER = ("exact", "approximate", "at_least")
@@ -219,3 +221,24 @@ def province_share(components: Sequence[ComponentFacts], provinces: Iterable[str
         km_qualifier=combined_qualifier(c.length_qualifier for c in mine),
         amount_qualifier=combined_qualifier(c.amount_qualifier for c in mine),
         counted_whole=False)
+BEHIND_MARGIN = 15  # percentage points of progress below the share of planned time elapsed
+
+
+def behind_schedule(progress_pct: float | None, planned_start: date | None,
+                    planned_end: date | None, today: date, margin: float = BEHIND_MARGIN
+                    ) -> tuple[float, float] | None:
+    """(progress, expected) when the progress is more than `margin` points below the share of
+    the planned time elapsed by `today` (both in %, the expected share to one decimal); None
+    when it is not behind, or when the progress or either planned date is unknown (or the plan
+    has no length). The caller leaves closed projects out (they can be neither late nor
+    behind)."""
+    if progress_pct is None or planned_start is None or planned_end is None:
+        return None
+    length = (planned_end - planned_start).days
+    if length <= 0:
+        return None
+    elapsed = min(max((today - planned_start).days, 0), length)
+    expected = round(100.0 * elapsed / length, 1)
+    if progress_pct + margin < expected:
+        return (float(progress_pct), expected)
+    return None

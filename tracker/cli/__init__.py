@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from tracker.cli import data, imports, users
+from tracker.cli import data, imports, reports, users
 
 
 def register_commands(app: Flask) -> None:
-    for cmd in data.DATA_COMMANDS:
+    for cmd in (*data.DATA_COMMANDS, *reports.REPORT_COMMANDS):
         app.cli.add_command(cmd)
     app.cli.add_command(imports.import_file)
     users.register(app)

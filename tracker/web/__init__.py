@@ -20,6 +20,7 @@ from tracker.web import (
     map_frames,
     ogcapi,
     pages,
+    reports,
     security_headers,
 )
 from tracker.web.request import close_session, require_current_schema
@@ -43,3 +44,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(editing.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(audit_pages.bp)
+    app.register_blueprint(reports.bp)
