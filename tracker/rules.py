@@ -221,6 +221,37 @@ def province_share(components: Sequence[ComponentFacts], provinces: Iterable[str
         km_qualifier=combined_qualifier(c.length_qualifier for c in mine),
         amount_qualifier=combined_qualifier(c.amount_qualifier for c in mine),
         counted_whole=False)
+@dataclass(frozen=True)
+class CountedPart:
+    """What a total counts of one project: its length item, money and disbursement, either
+    the whole project or (under a province filter, where the sources split it) its share."""
+
+    length: LengthItem
+    investment_vnd: int | None
+    investment_qualifier: str | None
+    disbursed_vnd: int | None
+    counted_whole: bool  # a province filter, but no split known for it: the whole project
+    share: ProvinceShare | None  # under a province filter
+
+
+def counted_part(stated_km: float | None, measured_km: float | None, approximate: bool,
+                 corridor: str | None, total_vnd: int | None, qualifier: str | None,
+                 disbursed_vnd: int | None, components: Sequence[ComponentFacts],
+                 provinces: Sequence[str]) -> CountedPart:
+    """One project as the dashboard, the API's summary and the brief count it: whole when no
+    province is asked for; else its components in those provinces (a component's length is
+    stated, its disbursement unknown), or the whole project marked counted_whole."""
+    whole = LengthItem(stated_km, measured_km, approximate, corridor)
+    if not provinces:
+        return CountedPart(whole, total_vnd, qualifier, disbursed_vnd, False, None)
+    share = province_share(components, provinces, effective_length_km(stated_km, measured_km)[0],
+                           total_vnd, qualifier)
+    if share.counted_whole:
+        return CountedPart(whole, total_vnd, qualifier, disbursed_vnd, True, share)
+    return CountedPart(LengthItem(share.km, None, False, None), share.amount_vnd,
+                       share.amount_qualifier, None, False, share)
+
+
 BEHIND_MARGIN = 15  # percentage points of progress below the share of planned time elapsed
 
 

@@ -40,15 +40,17 @@ def test_facts_read_the_contract_names_first():
     assert facts.late_confirmed(record, date(2026, 11, 21)) is True
 
 
-def test_facts_fallbacks_compute_from_what_exists():
+def test_facts_read_the_record_and_judge_on_the_reports_day():
     class Settings:
         pass
 
     ct_cm = {"code": "can-tho-ca-mau-expressway", "status": "under_construction",
-             "planned_end": date(2025, 12, 19), "update_as_of": date(2025, 12, 18)}
+             "planned_end": date(2025, 12, 19), "status_as_of": date(2025, 12, 18),
+             "programme_role": "related"}
     today = date(2026, 11, 21)
     assert facts.programme_role(ct_cm) == "related"
-    assert facts.programme_role({"code": "ql61c-phase2"}) == "programme"
+    assert facts.programme_role({"code": "ql61c-phase2", "programme_role": "programme"}) \
+        == "programme"
     assert facts.stale_days(Settings()) == 180
     assert facts.status_age_days(ct_cm, today) == 338
     assert facts.stale(ct_cm, today, Settings())

@@ -26,11 +26,10 @@ from tracker.rules import (
     LengthItem,
     ProvinceShare,
     combined_qualifier,
+    counted_part,
     days_late,
-    effective_length_km,
     km_total,
     late_confirmed,
-    province_share,
 )
 
 
@@ -131,22 +130,11 @@ def _rows(session: Session, f: ProjectFilter) -> list[_Row]:
     out = []
     for (pid, code, name_vi, name_en, role, status, kind, stated, measured, accuracy, corridor,
          total, qualifier, disbursed) in rows:
-        approximate = accuracy == "approximate"
-        if not f.province:
-            out.append(_Row(code, name_vi, name_en, None, role, status, kind,
-                            LengthItem(stated, measured, approximate, corridor),
-                            total, qualifier, disbursed, False))
-            continue
-        share = province_share(components.get(pid, []), f.province,
-                               effective_length_km(stated, measured)[0], total, qualifier)
-        if share.counted_whole:
-            out.append(_Row(code, name_vi, name_en, share, role, status, kind,
-                            LengthItem(stated, measured, approximate, corridor),
-                            total, qualifier, disbursed, True))
-        else:  # a component's length is stated; its disbursement is not known
-            out.append(_Row(code, name_vi, name_en, share, role, status, kind,
-                            LengthItem(share.km, None, False, None),
-                            share.amount_vnd, share.amount_qualifier, None, False))
+        part = counted_part(stated, measured, accuracy == "approximate", corridor, total,
+                            qualifier, disbursed, components.get(pid, []), f.province)
+        out.append(_Row(code, name_vi, name_en, part.share, role, status, kind, part.length,
+                        part.investment_vnd, part.investment_qualifier, part.disbursed_vnd,
+                        part.counted_whole))
     return out
 
 

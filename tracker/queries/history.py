@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.formatting import VIETNAM
-from tracker.models import AuditEntry, Project, ProjectProvince, StatusUpdate
+from tracker.models import AuditEntry, Project, ProjectComponent, ProjectProvince, StatusUpdate
 from tracker.queries.audit import vietnam_day_start
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import apply_filter
+from tracker.rules import ComponentFacts
 
 # what a register row holds of the project as it stands today (not dated by the history)
 _PROJECT_COLUMNS = ("id", "code", "name_vi", "name_en", "kind", "field", "length_km",
@@ -39,7 +40,7 @@ _PROJECT_COLUMNS = ("id", "code", "name_vi", "name_en", "kind", "field", "length
                     "actual_start", "actual_start_precision", "actual_end",
                     "actual_end_precision", "programme_role", "total_investment_basis",
                     "total_investment_as_of", "total_investment_as_of_precision",
-                    "total_investment_qualifier")
+                    "total_investment_qualifier", "geometry_accuracy", "corridor")
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,14 @@ def timelines(session: Session, f: ProjectFilter, until: date) -> list[Timeline]
                                       .where(pp.project_id.in_(ids))
                                       .order_by(pp.project_id, pp.province)).all():
         out[pid].project["provinces"].append(province)
+    if f.province:  # the province filter counts each project's components there
+        c = ProjectComponent
+        for pid, part_of, km, amount, km_q, amount_q in conn.execute(select(
+                c.project_id, c.province, c.stated_length_km, c.amount_vnd, c.length_qualifier,
+                c.amount_qualifier).where(c.project_id.in_(ids))
+                .order_by(c.project_id, c.seq)).all():
+            out[pid].project.setdefault("components", []).append(
+                ComponentFacts(part_of, km, amount, km_q, amount_q))
     return list(out.values())
 
 

@@ -9,6 +9,7 @@ register stood on `as_of` (tracker.queries.history), never today's values for a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +25,15 @@ from tracker.queries.history import Change, ChangeContext, find_changes, states,
 from tracker.reports import facts
 from tracker.reports.words import day as day_text
 from tracker.reports.words import filter_text, status_label, text
-from tracker.rules import behind_schedule, display_name, is_closed, share_pct
+from tracker.rules import (
+    LengthItem,
+    behind_schedule,
+    counted_part,
+    display_name,
+    is_closed,
+    km_total,
+    share_pct,
+)
 
 DEFAULT_SINCE_DAYS = 30
 GROUPS = (facts.PROGRAMME, facts.RELATED, "all")
@@ -80,16 +89,22 @@ class Figures:
     disbursement_pct: float | None = None  # over the projects where both amounts are known
 
 
-def figures(rows: list[dict[str, Any]]) -> Figures:
+def figures(rows: list[dict[str, Any]], provinces: Sequence[str] = ()) -> Figures:
+    """The group's figures counted as the dashboard counts them (tracker.rules.counted_part:
+    stated lengths where known, a shared corridor once, a province's share where the sources
+    split a project)."""
     out = Figures(count=len(rows))
     both_disbursed = both_total = 0
+    lengths: dict[str, list[LengthItem]] = {}
     for r in rows:
         s = r["status"]
         out.by_status[s] = out.by_status.get(s, 0) + 1
-        km = r.get("length_km") or 0.0
-        out.km_by_status[s] = round(out.km_by_status.get(s, 0.0) + km, 3)
-        out.km += km
-        total, disbursed = r.get("total_investment_vnd"), r.get("disbursed_vnd")
+        part = counted_part(r.get("stated_length_km"), r.get("length_km"),
+                            r.get("geometry_accuracy") == "approximate", r.get("corridor"),
+                            r.get("total_investment_vnd"), facts.investment_qualifier(r),
+                            r.get("disbursed_vnd"), r.get("components", []), provinces)
+        lengths.setdefault(s, []).append(part.length)
+        total, disbursed = part.investment_vnd, part.disbursed_vnd
         if total is not None:
             out.investment_vnd = (out.investment_vnd or 0) + total
             out.with_investment += 1
@@ -101,7 +116,8 @@ def figures(rows: list[dict[str, Any]]) -> Figures:
         if total is not None and disbursed is not None:
             both_total += total
             both_disbursed += disbursed
-    out.km = round(out.km, 3)
+    out.km_by_status = {s: round(km_total(items).km, 3) for s, items in lengths.items()}
+    out.km = round(km_total(i for items in lengths.values() for i in items).km, 3)
     out.disbursement_pct = share_pct(both_disbursed, both_total) if both_total else None
     return out
 
@@ -268,7 +284,8 @@ def build_brief(session: Session, f: ProjectFilter, as_of: date, since: date, se
     for group in GROUPS:
         def pick(rows: list[dict[str, Any]], g: str = group) -> list[dict[str, Any]]:
             return rows if g == "all" else [r for r in rows if facts.programme_role(r) == g]
-        groups[group] = headline(group, figures(pick(now_rows)), figures(pick(then_rows)))
+        groups[group] = headline(group, figures(pick(now_rows), f.province),
+                                 figures(pick(then_rows), f.province))
     selected = {r["id"] for r in now_rows}
     changes = find_changes(ChangeContext(session, [ln for ln in lines
                                                    if ln.project["id"] in selected],
