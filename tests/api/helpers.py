@@ -62,7 +62,9 @@ def same_value(expected: Any, got: Any, name: str = "") -> bool:
         return missing(got)
     if missing(got):
         return False
-    if isinstance(expected, bool):
+    if isinstance(expected, bool):  # text formats write true/false (CSV) or 1/0 (KML)
+        if isinstance(got, str):
+            return got.strip().lower() in (("true", "1") if expected else ("false", "0"))
         return bool(got) == expected
     if isinstance(expected, int):
         return float(got) == float(expected)

@@ -20,10 +20,12 @@ PHONE = {"width": 390, "height": 844}
 PROJECT = "can-tho-ca-mau-expressway"
 SEEDED = 10
 A4_LONG, A4_SHORT = 842, 595  # points
-HEADERS_VI = ["Tên dự án", "Loại", "Trạng thái", "Tiến độ (%)", "Chiều dài (km)",
+HEADERS_VI = ["Tên dự án", "Loại", "Trạng thái", "Trạng thái tính đến", "Tiến độ (%)",
+              "Chiều dài (km)",
               "Tổng mức đầu tư", "Đã giải ngân", "Tỷ lệ giải ngân", "Dự kiến hoàn thành",
               "Quá hạn"]
-HEADERS_EN = ["Name", "Kind", "Status", "Progress (%)", "Length (km)", "Total investment",
+HEADERS_EN = ["Name", "Kind", "Status", "Status as of", "Progress (%)", "Length (km)",
+              "Total investment",
               "Disbursed", "Disbursement", "Planned end", "Overdue"]
 
 

@@ -153,9 +153,9 @@ def shapefile_readme(base: str, crs: str | None, layers: Sequence[str],
         f"the full values are in {base}.csv.",
         "",
         "Tên trường (≤ 10 ký tự) / field names (≤ 10 characters):",
-        f"{'shapefile':<11}{'API / GeoJSON':<22}mô tả / description",
+        f"{'shapefile':<11}{'API / GeoJSON':<24}mô tả / description",
     ]
-    lines += [f"{f.shp:<11}{f.name:<22}{f.vi} / {f.en}" for f in fields]
+    lines += [f"{f.shp:<11}{f.name:<24}{f.vi} / {f.en}" for f in fields]
     return "\r\n".join(lines) + "\r\n"
 
 

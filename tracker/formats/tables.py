@@ -41,6 +41,8 @@ def csv_cell(value: Any) -> Any:
     (shown as text); numbers stay numbers, so -5 is still -5."""
     if value is None:
         return ""
+    if isinstance(value, bool):  # as JSON writes it (Python's str would say True/False)
+        return "true" if value else "false"
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
