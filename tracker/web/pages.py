@@ -213,6 +213,7 @@ def table() -> str:
     session = db_session()
     today = state().today()
     totals = figures.totals(session, f)
+    role_totals = figures.role_totals(session, f)
     pages = max(1, math.ceil(totals.count / PAGE_SIZE))
     if page > pages:
         raise NotFound(gettext("table.no_such_page", page=page, pages=pages))
@@ -220,7 +221,8 @@ def table() -> str:
                                        offset=(page - 1) * PAGE_SIZE, today=today,
                                        lang=current_lang(), geometry=False)
     rows = [table_row(p, today) for p in projects]
-    return render_template("projects.html", f=f, rows=rows, totals=totals, sort=sort,
+    return render_template("projects.html", f=f, rows=rows, totals=totals,
+                           role_totals=role_totals, sort=sort,
                            desc=desc, page=page, pages=pages, page_size=PAGE_SIZE,
                            today=today)
 
