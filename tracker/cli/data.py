@@ -44,7 +44,12 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--province", multiple=True,
                      type=click.Choice(vocab.codes(vocab.PROVINCES)),
                      help="Only projects in this province (repeatable)."),
-        click.option("--owner", default="", help="Owner or investor contains this text."),
+        click.option("--programme-role", "programme_role", default="",
+                     type=click.Choice(["", "programme", "related", "all"]),
+                     help="programme or related projects only (all: both, totals together)."),
+        click.option("--owner", default="",
+                     help="The governing body, project owner or private investor contains "
+                          "this text."),
         click.option("--q", default="", help="Search code and names (ignores diacritics)."),
         click.option("--bbox", default="", help="minLon,minLat,maxLon,maxLat."),
     ]
