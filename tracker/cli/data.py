@@ -108,7 +108,8 @@ def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
                 "code": p.code, "name": p.name_vi, "kind": p.kind, "status": p.status,
                 "progress": formatting.percent(p.progress_pct),
                 "length_km": formatting.km(p.length_km),
-                "investment": formatting.vnd(p.total_investment_vnd),
+                "investment": formatting.vnd_qualified(p.total_investment_vnd,
+                                                       p.total_investment_qualifier),
                 "disbursed": formatting.vnd(p.disbursed_vnd)})
         else:
             rows.append({
