@@ -38,7 +38,13 @@ from tracker.queries.select import (
     map_rows,
     select_projects,
 )
-from tracker.rules import days_late, disbursement_rate, display_name, same_estimate_share
+from tracker.rules import (
+    days_late,
+    disbursement_rate,
+    display_name,
+    effective_length_km,
+    same_estimate_share,
+)
 from tracker.web import page_text
 from tracker.web.adapter import feature_cache
 from tracker.web.helpers import DEFAULT_SORT, filter_args, template_helpers
@@ -123,8 +129,13 @@ def table_row(p: Project, today: date) -> dict[str, Any]:
         "status": p.status,
         "progress_pct": p.progress_pct,
         "length_km": p.length_km,
+        # the length totals use: stated at its precision, else measured (and marked so)
+        "stated_length_km": p.stated_length_km,
+        "stated_length_decimals": p.stated_length_decimals,
+        "length_source": effective_length_km(p.stated_length_km, p.length_km)[1],
         "on_map": p.geometry_type is not None,
         "investment": p.total_investment_vnd,
+        "investment_qualifier": p.total_investment_qualifier,
         "disbursed": p.disbursed_vnd,
         "disbursement_pct": disbursement_rate(p),
         "planned_end": display_partial(p.planned_end, p.planned_end_precision),
