@@ -114,8 +114,8 @@ def test_totals_row_sums_the_selection(seeded_app, client):
     foot = html[html.index("<tfoot>"):html.index("</tfoot>")]
     # programme and related apart: no "together" line unless asked
     assert "Tổng cộng" not in foot
-    assert "Tổng – Thuộc Chương trình hợp tác: 8 dự án" in foot
-    assert "Tổng – Dự án liên quan: 2 dự án" in foot
+    assert "Cộng nhóm “Thuộc Chương trình hợp tác”: 8 dự án" in foot
+    assert "Cộng nhóm “Dự án liên quan”: 2 dự án" in foot
     programme, related = result.by_role["programme"], result.by_role["related"]
     assert km(programme.km).removesuffix(" km") in foot
     assert km(related.km).removesuffix(" km") in foot
