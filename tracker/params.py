@@ -135,6 +135,8 @@ def parse_search_text(value: Any, name: str) -> str:
     """`q` or `owner`: free text, stripped; at most MAX_SEARCH_CHARS characters and
     MAX_SEARCH_WORDS words (every word is one more condition in the SQL)."""
     text = str(value or "").strip()
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):  # NUL breaks PostgreSQL
+        raise BadParameter(f"{name} holds a control character", field=name)
     if len(text) > MAX_SEARCH_CHARS:
         raise BadParameter(f"{name} is longer than {MAX_SEARCH_CHARS} characters",
                            detail=f"got {len(text):,} characters", field=name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 CLOSED = ("completed", "cancelled")
 
@@ -135,9 +135,8 @@ def same_estimate_share(part: float | None, part_estimate: str | None,
     return share_pct(part, whole)
 
 
-@dataclass(frozen=True)
-class LengthItem:
-    """What a km total reads of one project."""
+class LengthItem(NamedTuple):
+    """What a km total reads of one project (a tuple: totals build thousands)."""
 
     stated_km: float | None
     measured_km: float | None

@@ -236,7 +236,7 @@ def test_xlsx_stores_text_as_text_never_a_formula():
     header = [c.value for c in ws[1]]
     row = {h: c for h, c in zip(header, ws[2], strict=True)}
     assert row["name_vi"].data_type == "s" and row["name_vi"].value == "=HYPERLINK(\"a\")"
-    assert row["owner"].value == "BanQLDA"  # control characters Excel refuses are dropped
+    assert row["governing_body"].value == "BanQLDA"  # control characters Excel refuses are dropped
     assert row["WKT"].value == "LINESTRING (105 9, 106 10)"
     assert (row["X"].value, row["Y"].value) == (105.5, 9.5)  # the centroid
     assert "Thông tin" in wb.sheetnames

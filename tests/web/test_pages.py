@@ -109,14 +109,22 @@ def test_totals_row_sums_the_selection(seeded_app, client):
     from tracker.queries.filter import ProjectFilter
 
     with seeded_app.extensions["tracker"].sessions() as s:
-        total = summary(s, ProjectFilter(), date.fromisoformat(TODAY)).total
+        result = summary(s, ProjectFilter(), date.fromisoformat(TODAY))
     html = client.get("/projects").get_data(as_text=True)
     foot = html[html.index("<tfoot>"):html.index("</tfoot>")]
-    assert "Tổng cộng: 10 dự án" in foot
-    assert km(total.km).removesuffix(" km") in foot
-    assert vnd(total.investment_vnd) in foot
-    assert "3/10 dự án có số liệu" in foot  # the investment sum covers 3 projects
+    # programme and related apart: no "together" line unless asked
+    assert "Tổng cộng" not in foot
+    assert "Cộng nhóm “Thuộc Chương trình hợp tác”: 8 dự án" in foot
+    assert "Cộng nhóm “Dự án liên quan”: 2 dự án" in foot
+    programme, related = result.by_role["programme"], result.by_role["related"]
+    assert km(programme.km).removesuffix(" km") in foot
+    assert km(related.km).removesuffix(" km") in foot
+    assert "≈ " + vnd(programme.investment_vnd) in foot
+    assert "≥ " + vnd(related.investment_vnd) in foot
+    assert "1/8 dự án có số liệu" in foot  # the programme's investment sum covers 1 project
     assert "0 đồng" not in foot  # nobody's disbursement is known: no data, not 0
+    together = client.get("/projects?programme_role=all").get_data(as_text=True)
+    assert "Tổng cộng: 10 dự án" in together[together.index("<tfoot>"):]
 
 
 def test_search_ignores_diacritics_and_case(seeded_app, client):

@@ -45,7 +45,12 @@ def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--province", multiple=True,
                      type=click.Choice(vocab.codes(vocab.PROVINCES)),
                      help="Only projects in this province (repeatable)."),
-        click.option("--owner", default="", help="Owner or investor contains this text."),
+        click.option("--programme-role", "programme_role", default="",
+                     type=click.Choice(["", "programme", "related", "all"]),
+                     help="programme or related projects only (all: both, totals together)."),
+        click.option("--owner", default="",
+                     help="The governing body, project owner or private investor contains "
+                          "this text."),
         click.option("--q", default="", help="Search code and names (ignores diacritics)."),
         click.option("--bbox", default="", help="minLon,minLat,maxLon,maxLat."),
         click.option("--stale", default="", type=click.Choice(["", "1", "0"]),
@@ -111,7 +116,8 @@ def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
                 or "-",
                 "progress": formatting.percent(p.progress_pct),
                 "length_km": formatting.km(p.length_km),
-                "investment": formatting.vnd(p.total_investment_vnd),
+                "investment": formatting.vnd_qualified(p.total_investment_vnd,
+                                                       p.total_investment_qualifier),
                 "disbursed": formatting.vnd(p.disbursed_vnd)})
         else:
             rows.append({

@@ -134,6 +134,7 @@ def fit_dbf(text: str, limit: int = 254) -> str:
 def shapefile_readme(base: str, crs: str | None, layers: Sequence[str],
                      fields: Sequence[Field], info: FileInfo | None = None) -> str:
     """README.txt of the zip: the file's card, its layers and the field names."""
+    width = max(22, *(len(f.name) + 2 for f in fields))  # the names column, the longest fits
     lines = [
         "Dự án hạ tầng Cần Thơ – Hậu Giang / Cần Thơ – Hậu Giang infrastructure projects",
         "",
@@ -153,9 +154,9 @@ def shapefile_readme(base: str, crs: str | None, layers: Sequence[str],
         f"the full values are in {base}.csv.",
         "",
         "Tên trường (≤ 10 ký tự) / field names (≤ 10 characters):",
-        f"{'shapefile':<11}{'API / GeoJSON':<24}mô tả / description",
+        f"{'shapefile':<11}{'API / GeoJSON':<{width}}mô tả / description",
     ]
-    lines += [f"{f.shp:<11}{f.name:<24}{f.vi} / {f.en}" for f in fields]
+    lines += [f"{f.shp:<11}{f.name:<{width}}{f.vi} / {f.en}" for f in fields]
     return "\r\n".join(lines) + "\r\n"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -92,9 +93,9 @@ class ShareLine:
     share: ProvinceShare
 
 
-@dataclass(frozen=True)
-class _Row:
-    """What a figure reads of one project (its share, under a province filter)."""
+class _Row(NamedTuple):
+    """What a figure reads of one project (its share, under a province filter); a tuple:
+    a summary builds one per project."""
 
     code: str
     name_vi: str
@@ -117,12 +118,12 @@ def _rows(session: Session, f: ProjectFilter) -> list[_Row]:
         p.stated_length_km, p.length_km,
         p.geometry_accuracy, p.corridor, p.total_investment_vnd, p.total_investment_qualifier,
         p.disbursed_vnd), f, is_postgres(session))
-    rows = session.execute(stmt).all()
+    rows = session.connection().execute(stmt).all()  # Core: plain tuples, no ORM rows
     components: dict[int, list[ComponentFacts]] = {}
     if f.province and rows:
         c = ProjectComponent
         ids = apply_filter(select(p.id), f, is_postgres(session))
-        for pid, province, km, amount, km_q, amount_q in session.execute(select(
+        for pid, province, km, amount, km_q, amount_q in session.connection().execute(select(
                 c.project_id, c.province, c.stated_length_km, c.amount_vnd, c.length_qualifier,
                 c.amount_qualifier).where(c.project_id.in_(ids)).order_by(c.project_id, c.seq)):
             components.setdefault(pid, []).append(

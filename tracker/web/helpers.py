@@ -104,7 +104,7 @@ def template_helpers() -> dict[str, Any]:
         "accuracy_label": _label(vocab.GEOMETRY_ACCURACY),
         "funding_label": _label(vocab.FUNDING_SOURCES),
         "field_label": _label(vocab.COOPERATION_FIELDS),
-        "role_label": _label(vocab.PROGRAMME_ROLES),
+        "programme_role_label": _label(vocab.PROGRAMME_ROLES),
         "basis_label": _label(vocab.ESTIMATE_BASES),
         "static_url": static_url,
         "display_name": lambda item: display_name(item.name_vi, item.name_en, current_lang()),

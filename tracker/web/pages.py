@@ -42,6 +42,7 @@ from tracker.rules import (
     days_late,
     disbursement_rate,
     display_name,
+    effective_length_km,
     is_stale,
     late_confirmed,
     same_estimate_share,
@@ -150,8 +151,13 @@ def table_row(p: Project, today: date, stale_days: int) -> dict[str, Any]:
         "status": p.status,
         "progress_pct": p.progress_pct,
         "length_km": p.length_km,
+        # the length totals use: stated at its precision, else measured (and marked so)
+        "stated_length_km": p.stated_length_km,
+        "stated_length_decimals": p.stated_length_decimals,
+        "length_source": effective_length_km(p.stated_length_km, p.length_km)[1],
         "on_map": p.geometry_type is not None,
         "investment": p.total_investment_vnd,
+        "investment_qualifier": p.total_investment_qualifier,
         "disbursed": p.disbursed_vnd,
         "disbursement_pct": disbursement_rate(p),
         "planned_end": display_partial(p.planned_end, p.planned_end_precision),
@@ -244,6 +250,7 @@ def table() -> str:
     session = db_session()
     today = state().today()
     totals = figures.totals(session, f)
+    role_totals = figures.role_totals(session, f)
     pages = max(1, math.ceil(totals.count / PAGE_SIZE))
     if page > pages:
         raise NotFound(gettext("table.no_such_page", page=page, pages=pages))
@@ -251,7 +258,8 @@ def table() -> str:
                                        offset=(page - 1) * PAGE_SIZE, today=today,
                                        lang=current_lang(), geometry=False)
     rows = [table_row(p, today, state().settings.stale_days) for p in projects]
-    return render_template("projects.html", f=f, rows=rows, totals=totals, sort=sort,
+    return render_template("projects.html", f=f, rows=rows, totals=totals,
+                           role_totals=role_totals, sort=sort,
                            desc=desc, page=page, pages=pages, page_size=PAGE_SIZE,
                            today=today, stale_days=state().settings.stale_days)
 
