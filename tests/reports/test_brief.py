@@ -58,6 +58,10 @@ def test_seeded_programme_and_related_apart(seeded_app):
     doc = seeded_app.test_client().get("/brief.json").get_json()
     related = doc["headline"]["related"]["now"]
     assert related["count"] == 2 and related["investment_vnd"] == 72_213 * TY
+    # a lower bound (Châu Đốc – Cần Thơ – Sóc Trăng's "44.690+") makes the sum one
+    assert related["investment_qualifier"] == "at_least"
+    html = seeded_app.test_client().get("/brief").get_data(as_text=True)
+    assert "≥ 72.213 tỷ đồng" in html and "≈ 3.556,69 tỷ đồng" in html
     # the programme's total is QL61C phase 2's latest estimate (the ODA figure), not the
     # first proposal of 3.888 tỷ
     assert doc["headline"]["programme"]["now"]["investment_vnd"] == 3_556_690_000_000

@@ -28,6 +28,7 @@ from tracker.reports.words import filter_text, status_label, text
 from tracker.rules import (
     LengthItem,
     behind_schedule,
+    combined_qualifier,
     counted_part,
     display_name,
     is_closed,
@@ -84,6 +85,7 @@ class Figures:
     investment_vnd: int | None = None
     with_investment: int = 0
     investment_basis: dict[str, int] = field(default_factory=dict)  # basis -> projects
+    investment_qualifier: str = "exact"  # of the sum: "≥" if any part is a lower bound
     disbursed_vnd: int | None = None
     with_disbursed: int = 0
     disbursement_pct: float | None = None  # over the projects where both amounts are known
@@ -96,6 +98,7 @@ def figures(rows: list[dict[str, Any]], provinces: Sequence[str] = ()) -> Figure
     out = Figures(count=len(rows))
     both_disbursed = both_total = 0
     lengths: dict[str, list[LengthItem]] = {}
+    qualifiers: list[str | None] = []
     for r in rows:
         s = r["status"]
         out.by_status[s] = out.by_status.get(s, 0) + 1
@@ -106,6 +109,7 @@ def figures(rows: list[dict[str, Any]], provinces: Sequence[str] = ()) -> Figure
         lengths.setdefault(s, []).append(part.length)
         total, disbursed = part.investment_vnd, part.disbursed_vnd
         if total is not None:
+            qualifiers.append(part.investment_qualifier)
             out.investment_vnd = (out.investment_vnd or 0) + total
             out.with_investment += 1
             basis = facts.investment_basis(r) or "unknown"
@@ -119,6 +123,7 @@ def figures(rows: list[dict[str, Any]], provinces: Sequence[str] = ()) -> Figure
     out.km_by_status = {s: round(km_total(items).km, 3) for s, items in lengths.items()}
     out.km = round(km_total(i for items in lengths.values() for i in items).km, 3)
     out.disbursement_pct = share_pct(both_disbursed, both_total) if both_total else None
+    out.investment_qualifier = combined_qualifier(qualifiers)
     return out
 
 

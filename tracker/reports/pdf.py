@@ -131,11 +131,14 @@ def headline_rows(doc: Any, lang: str) -> list[list[str]]:
     def n(v: Any) -> str:
         return formatting.number(v, 0, lang)
 
-    def row(label: str, pick: Any, fmt: Any, change_key: str | None) -> None:
+    def row(label: str, pick: Any, fmt: Any, change_key: str | None,
+            shown: Any = None) -> None:
+        """`shown(figures)`, when given, writes the as_of cell (a sum with its qualifier)."""
         cells = [label]
         for g in groups:
             value = pick(g.now)
-            cells.append(fmt(value) if value is not None else formatting.no_data(lang))
+            cells.append(formatting.no_data(lang) if value is None
+                         else shown(g.now) if shown else fmt(value))
             change = g.change.get(change_key) if change_key else None
             cells.append(_signed(change, fmt, lang) if change_key else "")
         rows.append(cells)
@@ -151,7 +154,8 @@ def headline_rows(doc: Any, lang: str) -> list[list[str]]:
                 cells.append(_signed(g.change["by_status"].get(s.code, 0), n, lang))
             rows.append(cells)
     row(text("brief.investment", lang), lambda f: f.investment_vnd,
-        lambda v: formatting.vnd(v, lang), "investment_vnd")
+        lambda v: formatting.vnd(v, lang), "investment_vnd",
+        lambda f: formatting.vnd_qualified(f.investment_vnd, f.investment_qualifier, lang))
     row(text("brief.disbursed", lang), lambda f: f.disbursed_vnd,
         lambda v: formatting.vnd(v, lang), "disbursed_vnd")
     row(text("brief.rate", lang), lambda f: f.disbursement_pct,
