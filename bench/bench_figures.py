@@ -4,7 +4,10 @@ Python (stated before measured, a corridor once, province components) from one l
 query, instead of SQL sums. Printed: the median of 5 runs without a filter and with a
 province filter (which also reads the components), on SQLite.
 
-Target: under 250 ms for 10,000 projects (the dashboard renders on every visit).
+Measured (2026-12-02, 2 shared cores): 1.42 s without a filter and 405 ms with
+province=hau-giang, against 1.27 s and 382 ms for the SQL sums before issue 9 (same data, same
+machine); most of either is loading the late projects as ORM objects, not the totals.
+Target: within 1.25x of the SQL sums.
 Run: `make bench`, or `python -m bench.bench_figures [--projects N]`.
 """
 
