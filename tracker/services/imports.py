@@ -44,7 +44,6 @@ from tracker.gcpause import gc_paused
 from tracker.geo import round_coordinates
 from tracker.limits import Limits
 from tracker.models import (
-    AuditEntry,
     ImportRecord,
     Project,
     ProjectProvince,
@@ -473,19 +472,20 @@ def _write(session: Session, actor: Actor, plan: ImportPlan, todo: list[Planned]
     session.add(record)
     session.flush()
     plan.import_id = record.id
+    entries: list[dict[str, Any]] = []
     for n, e in enumerate(todo, 1):
         project = projects[e.code]
         extra = [audit.Change("update", None, update_values(added[e.code]))] \
             if e.code in added else []
         what = "created" if e.action == "create" else "changed"
-        entry: AuditEntry = audit.record(
-            session, actor, "import",
-            f"project {e.code} {what} by the import of {plan.file_name} "
+        entries.append({**audit.values(
+            actor, "import", f"project {e.code} {what} by the import of {plan.file_name} "
             f"(import {record.id}, feature {e.number})",
-            audit.diff(before[e.code], snapshot(project)) + extra, project_id=project.id)
-        entry.project_version = project.version_id
-        entry.import_id = record.id
+            audit.diff(before[e.code], snapshot(project)) + extra, project_id=project.id),
+            "project_version": project.version_id, "import_id": record.id})
         if progress is not None and n % 100 == 0:
             progress(100)
+    for i in range(0, len(entries), 1000):  # inserted in batches, in this transaction
+        audit.record_many(session, entries[i:i + 1000])
     if progress is not None:
         progress(len(todo) % 100)
