@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tracker import vocab
@@ -65,10 +66,25 @@ def record(session: Session, actor: Actor, kind: str, summary: str,
            changes: Iterable[Change] = (), project_id: int | None = None,
            at: datetime | None = None) -> AuditEntry:
     """Add one audit row to `session` (the caller's transaction commits it)."""
-    if kind not in vocab.codes(vocab.AUDIT_KINDS):
-        raise ValueError(f"unknown audit kind {kind!r}")
-    entry = AuditEntry(at=at or utcnow(), user_id=actor.user_id, actor=actor.name[:ACTOR_MAX],
-                       kind=kind, project_id=project_id, summary=summary,
-                       changes=encode_changes(changes))
+    entry = AuditEntry(**values(actor, kind, summary, changes, project_id, at))
     session.add(entry)
     return entry
+
+
+def values(actor: Actor, kind: str, summary: str, changes: Iterable[Change] = (),
+           project_id: int | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """The columns of one audit row, as `record` writes it."""
+    if kind not in vocab.codes(vocab.AUDIT_KINDS):
+        raise ValueError(f"unknown audit kind {kind!r}")
+    return {"at": at or utcnow(), "user_id": actor.user_id, "actor": actor.name[:ACTOR_MAX],
+            "kind": kind, "project_id": project_id, "summary": summary,
+            "changes": encode_changes(changes)}
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many audit rows (each made by `values`, plus any other column such as
+    `project_version`) in the caller's transaction, in one batched statement: for a bulk
+    writer (an import of 10,000 features) the ORM's one INSERT … RETURNING per row is most of
+    its time. The rows get no ORM object: nothing reads them back in that transaction."""
+    if rows:
+        session.execute(insert(AuditEntry), rows)

@@ -443,8 +443,14 @@ def _source_rules(v: Mapping[str, Any], label: str) -> None:
 
 # --------------------------------------------------------------------------- ORM rows
 
+_COLUMN_KEYS: dict[type, tuple[str, ...]] = {}
+
+
 def _values(obj: Any) -> dict[str, Any]:
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+    keys = _COLUMN_KEYS.get(type(obj))
+    if keys is None:  # the table's column keys, once per class (a flush checks thousands)
+        keys = _COLUMN_KEYS[type(obj)] = tuple(c.key for c in obj.__table__.columns)
+    return {k: getattr(obj, k) for k in keys}
 
 
 def validate_project(p: Project, region: tuple[float, float, float, float],

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from tracker import vocab
@@ -193,12 +194,21 @@ def map_columns(names: Iterable[str]) -> Mapping_:
 FORMULA_GUARD = re.compile(r"^'(?=[=+\-@\t\r])")  # the exports' CSV prefix, taken off again
 
 
-def _term(value: str, target: Target) -> str:
-    folded = fold(value).lower().strip()
+@cache
+def _spellings(target: Target) -> dict[str, str]:
+    """Each term's code and folded vi/en labels -> its code (the first term wins), folded
+    once per target rather than once per cell."""
+    out: dict[str, str] = {}
     for term in target.terms:
-        if folded in (term.code, fold(term.vi).lower(), fold(term.en).lower()):
-            return term.code
-    return value.strip()  # the register's rule refuses it, naming the allowed codes
+        for spelling in (term.code, fold(term.vi).lower(), fold(term.en).lower()):
+            out.setdefault(spelling, term.code)
+    return out
+
+
+def _term(value: str, target: Target) -> str:
+    code = _spellings(target).get(fold(value).lower().strip())
+    # not a term: the register's rule refuses it, naming the allowed codes
+    return value.strip() if code is None else code
 
 
 def _provinces(value: Any) -> list[str]:
