@@ -3,11 +3,11 @@ two, names given their sort keys, nothing else rewritten; the downgrade joins th
 
 from __future__ import annotations
 
-from alembic import command
 from sqlalchemy import text
 
+from tests.migration_helpers import downgrade as _downgrade
 from tracker.collation import sort_key
-from tracker.db import alembic_config, make_engine, migrate
+from tracker.db import make_engine, migrate
 
 OLD_SEED_NOTE = ("Khởi công ngày 01/01/2023. / Construction started on 01/01/2023.")
 STAFF_NOTE = "Chờ ý kiến Sở Tài chính / Sở Xây dựng"  # a person's note: left as written
@@ -29,13 +29,6 @@ def _old_database(tmp_path):
                 " note, author, created_at) VALUES (:i, 1, :d, 'day', 'proposed', :n, :a,"
                 " '2026-01-01')"), {"i": i, "d": f"2023-01-0{i}", "n": note, "a": author})
     return engine
-
-
-def _downgrade(engine, revision: str) -> None:
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
 
 
 def test_upgrade_splits_the_seeds_notes_and_keys_the_names(tmp_path):

@@ -8,20 +8,13 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 
 from tests.conftest import postgis_url
-from tracker.db import alembic_config, make_engine, migrate
-
-
-def _downgrade(engine, revision: str) -> None:
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+from tests.migration_helpers import downgrade as _downgrade
+from tracker.db import make_engine, migrate
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

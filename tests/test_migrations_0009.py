@@ -7,17 +7,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from alembic import command
 from sqlalchemy import inspect, text
 
-from tracker.db import alembic_config, make_engine, migrate
-
-
-def _downgrade(engine, revision: str) -> None:
-    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+from tests.migration_helpers import downgrade as _downgrade
+from tracker.db import make_engine, migrate
 
 
 def _old_database(engine) -> None:
