@@ -59,6 +59,8 @@ from tracker.services.projects import (
     NEW_UPDATE,
     attributes,
     clean_fields,
+    differing_values,
+    public_name,
     snapshot,
     update_values,
 )
@@ -169,12 +171,7 @@ def _display(clean: dict[str, Any], name: str) -> Any:
 
 def _changed(project: Project, clean: dict[str, Any]) -> list[str]:
     """The names (the read API's) whose clean value differs from the project's."""
-    out: list[str] = []
-    for name, value in clean.items():
-        if name in ("code", "provinces", "geometry"):
-            continue
-        if getattr(project, name) != value:
-            out.append(name.removesuffix("_precision"))
+    out = [public_name(name) for name in differing_values(project, clean)]
     if project.province_codes != clean["provinces"]:
         out.append("provinces")
     if not _same_geometry(project.geometry, clean["geometry"]):

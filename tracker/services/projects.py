@@ -231,16 +231,26 @@ def _record(session: Session, actor: Actor, kind: str, project: Project, summary
 
 # --------------------------------------------------------------------------- use cases
 
+def differing_values(project: Project, clean: dict[str, Any]) -> list[str]:
+    """The stored names of the cleaned values that differ from the project's (code, provinces
+    and geometry aside): what an edit sets and an import's plan lists."""
+    return [name for name, value in clean.items()
+            if name not in ("code", "provinces", "geometry") and getattr(project, name) != value]
+
+
+def public_name(name: str) -> str:
+    """A stored column's name as the read API says it (a precision or decimals column is part
+    of its value)."""
+    return ("stated_length_km" if name == "stated_length_decimals"
+            else name.removesuffix("_precision"))
+
+
 def _apply(project: Project, clean: dict[str, Any]) -> list[str]:
     """Set the cleaned values that differ; return the names (the read API's) that changed."""
     changed: list[str] = []
-    for name, value in clean.items():
-        if name in ("code", "provinces", "geometry"):
-            continue
-        if getattr(project, name) != value:
-            setattr(project, name, value)
-            changed.append("stated_length_km" if name == "stated_length_decimals"
-                           else name.removesuffix("_precision"))
+    for name in differing_values(project, clean):
+        setattr(project, name, clean[name])
+        changed.append(public_name(name))
     if project.province_codes != clean["provinces"]:
         project.provinces = [ProjectProvince(province=p) for p in clean["provinces"]]
         changed.append("provinces")
