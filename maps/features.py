@@ -105,7 +105,8 @@ def popup_properties(row: Any, lang: str, today: date | None = None,
             stale_text=gettext("status.stale", lang),
             late_unconfirmed=gettext("status.late_unconfirmed_days", lang,
                                      n=formatting.number(late, 0, lang))
-            if late_confirmed(row.planned_end, row.status_as_of, late) is False else None)
+            if late is not None and late_confirmed(row.planned_end, row.status_as_of, late)
+            is False else None)
     return out
 
 

@@ -197,15 +197,100 @@ def test_the_geometry_comes_from_a_file_or_a_drawing(people, upload):
         assert entry.kind == "geometry"
 
 
+def _post_geometry(client, content: bytes, name: str, **choices: str):
+    url = f"{PAGE}/geometry"
+    values = form_values(client.get(url).text, url)
+    values.update(choices, geometry_file=(io.BytesIO(content), name))
+    return client.post(url, data=values, content_type="multipart/form-data")
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    from pyproj import Geod
+    return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
+
+
+@pytest.mark.parametrize(("epsg", "driver"), [(5897, "ESRI Shapefile"), (3405, "GPKG"),
+                                              (9209, "GeoJSON")])
+def test_a_geometry_file_in_vn2000_lands_where_it_is(people, tmp_path, epsg, driver):
+    """The upload reads every format and CRS the import reads: a consultant's VN-2000 file
+    lands on the known WGS 84 positions to a few centimetres."""
+    from shapely.geometry import LineString
+
+    from tests.imports.helpers import write_gis, zipped
+    from tests.test_vn2000 import PLACES, vn2000_positions
+    names = ["Vị Thanh, Hậu Giang", "Ninh Kiều, Cần Thơ", "Ngã Bảy, Hậu Giang"]
+    local = vn2000_positions(epsg)
+    line = LineString([local[n] for n in names])
+    folder = tmp_path / "out"
+    folder.mkdir()
+    suffix = {"ESRI Shapefile": "shp", "GPKG": "gpkg", "GeoJSON": "geojson"}[driver]
+    path = write_gis(folder / f"tuyen.{suffix}", [{"code": CODE}], [line], f"EPSG:{epsg}",
+                     driver)
+    content = zipped(folder) if driver == "ESRI Shapefile" else path.read_bytes()
+    upload = "tuyen.zip" if driver == "ESRI Shapefile" else path.name
+    r = _post_geometry(client_of(people, "lan"), content, upload)
+    assert r.status_code == 303, field_errors(r.text)
+    with people.extensions["tracker"].sessions() as s:
+        coords = list(get_project(s, CODE).geometry.coords)
+    assert len(coords) == len(names)
+    for position, name in zip(coords, names, strict=True):
+        assert _metres(position, PLACES[name]) < 0.05, name
+
+
+def test_a_file_of_several_features_gives_the_one_with_the_projects_code(people, tmp_path):
+    from shapely.geometry import LineString
+
+    from tests.imports.helpers import write_gis
+    mine = LineString([(105.61, 9.86), (105.71, 9.93)])
+    other = LineString([(105.50, 9.80), (105.55, 9.82)])
+    path = write_gis(tmp_path / "nhieu.gpkg", [{"ma_du_an": "dt926"}, {"ma_du_an": CODE}],
+                     [other, mine], "EPSG:4326", "GPKG")
+    client = client_of(people, "lan")
+    assert _post_geometry(client, path.read_bytes(), path.name).status_code == 303
+    with people.extensions["tracker"].sessions() as s:
+        assert get_project(s, CODE).geometry.equals_exact(mine, 1e-9)
+    unnamed = write_gis(tmp_path / "hai.gpkg", [{"x": 1}, {"x": 2}], [other, mine],
+                        "EPSG:4326", "GPKG")
+    before = dump(engine(people))
+    r = _post_geometry(client, unnamed.read_bytes(), unnamed.name)
+    assert r.status_code == 422
+    assert "2 features with a geometry; one is expected" in field_errors(r.text)[
+        "geometry_file"][0] + r.text
+    assert dump(engine(people)) == before
+
+
+def test_a_file_without_a_crs_needs_the_pages_choice(people):
+    from tests.test_vn2000 import PLACES, vn2000_positions
+    local = vn2000_positions(5897)
+    names = ["Vị Thanh, Hậu Giang", "Ngã Bảy, Hậu Giang"]
+    csv = "wkt\n" + '"LINESTRING (' + ", ".join(
+        f"{local[n][0]:.3f} {local[n][1]:.3f}" for n in names) + ')"\n'
+    client = client_of(people, "lan")
+    before = dump(engine(people))
+    r = _post_geometry(client, csv.encode(), "tuyen.csv")
+    assert r.status_code == 422 and "does not say which CRS" in r.text
+    assert 'name="geometry_crs"' in r.text and "EPSG:5897" in r.text
+    assert dump(engine(people)) == before
+    r = _post_geometry(client, csv.encode(), "tuyen.csv", geometry_crs="EPSG:5897")
+    assert r.status_code == 303, field_errors(r.text)
+    with people.extensions["tracker"].sessions() as s:
+        coords = list(get_project(s, CODE).geometry.coords)
+    for position, name in zip(coords, names, strict=True):
+        assert _metres(position, PLACES[name]) < 0.05, name
+    assert _post_geometry(client, csv.encode(), "tuyen.csv",
+                          geometry_crs="EPSG:2154").status_code == 422
+
+
 @pytest.mark.parametrize(("content", "words"), [
     (b"not json", "not valid JSON"),
     (json.dumps({"type": "Point", "coordinates": [105.7, 10.0]}).encode(), "must be a"),
     (json.dumps({"type": "LineString", "coordinates": [[1, 1], [2, 2]]}).encode(),
      "outside the region"),
-    (json.dumps({"type": "FeatureCollection", "features": []}).encode(), "0 features"),
+    (json.dumps({"type": "FeatureCollection", "features": []}).encode(), "holds no features"),
     (json.dumps({"type": "LineString", "coordinates": [[105.6, 9.8], [105.7, 9.9]],
                  "crs": {"type": "name", "properties": {"name": "EPSG:3405"}}}).encode(),
-     "EPSG:3405"),
+     "VN-2000"),
+    (b"PK\x03\x04 not really a zip", "zip"),
 ])
 def test_a_geometry_that_cannot_be_used_is_refused_next_to_the_file(people, content, words):
     client = client_of(people, "lan")

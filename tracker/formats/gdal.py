@@ -60,6 +60,8 @@ LON_COLUMNS = ("lon", "lng", "long", "longitude", "kinh_do")
 LAT_COLUMNS = ("lat", "latitude", "vi_do")
 X_COLUMNS = ("x", "toa_do_x", "easting")
 Y_COLUMNS = ("y", "toa_do_y", "northing")
+GEOJSON_GEOMETRIES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
+                                "Polygon", "MultiPolygon", "GeometryCollection"})
 VN2000_NAME = re.compile(r"vn[\s_-]*2000", re.IGNORECASE)
 VN2000_HELP = ("give the CRS explicitly (--crs, or the upload page's CRS choice): EPSG:3405 "
                "VN-2000 / UTM 48N, EPSG:5897 VN-2000 / TM-3 105°00′ (Cần Thơ, Hậu Giang), "
@@ -393,8 +395,12 @@ def _read_layers_each(files: list[tuple[Path, str]], crs: str | None, region: An
 def _geojson(data: bytes, file_name: str, crs: str | None, region: Any, max_vertices: int,
              out: FileRead) -> None:
     doc = load_json(data, file_name)
+    if isinstance(doc, dict) and doc.get("type") in GEOJSON_GEOMETRIES:  # a bare geometry
+        doc = {"type": "Feature", "properties": {}, "geometry": doc,
+               **({"crs": doc["crs"]} if "crs" in doc else {})}
     if isinstance(doc, dict) and doc.get("type") == "Feature":
-        doc = {"type": "FeatureCollection", "features": [doc]}
+        doc = {"type": "FeatureCollection", "features": [doc],
+               **({"crs": doc["crs"]} if "crs" in doc else {})}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or \
             not isinstance(doc.get("features"), list):
         raise ValidationError("the file is not a GeoJSON FeatureCollection", field="type")

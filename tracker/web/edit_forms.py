@@ -27,6 +27,7 @@ from tracker import vocab
 from tracker.i18n import current_lang, gettext, has_text
 from tracker.limits import COLUMN_RULES
 from tracker.services.projects import SOURCE_FIELDS
+from tracker.web.crs_choice import crs_choices
 
 NEW_SOURCE = "_new"  # the source choice "a new source" (no key can be it: keys are slugs)
 NUMBERS = {"stated_length_km": "decimal", "total_investment_vnd": "whole",
@@ -104,6 +105,8 @@ class UpdateForm(StatusFields, SourceFields, VersionedForm):
 
 class GeometryForm(SourceFields, VersionedForm):
     geometry_file = FileField()
+    geometry_crs = SelectField(validate_choice=False)  # checked by tracker.web.crs_choice
+    geometry_layer = StringField()
     geometry_json = TextAreaField()  # what the draw tool made (GeoJSON)
     geometry_accuracy = SelectField(validate_choice=False)
     geometry_note = TextAreaField()
@@ -138,6 +141,8 @@ def set_choices(form: Any, sources: list[tuple[str, str]]) -> None:
                                ("geometry_accuracy", vocab.GEOMETRY_ACCURACY, True)):
         if hasattr(form, name):
             getattr(form, name).choices = _terms(terms, blank)
+    if hasattr(form, "geometry_crs"):
+        form.geometry_crs.choices = crs_choices()
     form.source.choices = [("", gettext("edit.source.none")), *sources,
                            (NEW_SOURCE, gettext("edit.source.new"))]
 

@@ -1,6 +1,6 @@
 """Editing in the browser (editors; deleting: admins): a new project, a project's values, a
-status update, its geometry (a GeoJSON file, or points and lines drawn on the map), a soft
-delete.
+status update, its geometry (a file in any format and CRS the GIS import reads, or points
+and lines drawn on the map), a soft delete.
 
 Views are thin: the form (tracker.web.edit_forms) turns typed text into raw values, a service
 (tracker.services.projects) validates, changes, audits and commits. A refused form comes back
@@ -22,6 +22,8 @@ from maps.project_map import OSM_TILES_URL
 from tracker import formatting, vocab
 from tracker.audit import Actor
 from tracker.errors import InvalidFields, NotFound, PreconditionFailed, ValidationError
+from tracker.formats.fieldmap import map_columns
+from tracker.formats.gdal import read_upload
 from tracker.formats.geojson import geometry_geojson
 from tracker.formats.safe_json import load_json
 from tracker.formats.seedfile import geojson_geometry as geometry_from_geojson
@@ -30,8 +32,9 @@ from tracker.models import Project, Source, User
 from tracker.queries.audit import changes_since
 from tracker.queries.select import get_project
 from tracker.services import projects as service
-from tracker.text import fold
+from tracker.text import fold, shown
 from tracker.web.access import require_role, signed_in_user
+from tracker.web.crs_choice import chosen_crs
 from tracker.web.edit_forms import (
     ATTRIBUTES,
     UPDATE,
@@ -50,9 +53,6 @@ from tracker.web.edit_forms import (
 from tracker.web.request import db_session, state
 
 bp = Blueprint("editing", __name__)
-
-WGS84_NAMES = ("urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84",
-               "urn:ogc:def:crs:EPSG::4326", "EPSG:4326")
 
 
 def _me() -> User:
@@ -213,46 +213,48 @@ def update(code: str) -> Any:
 
 # --------------------------------------------------------------------------- its geometry
 
-def read_geometry_upload(data: bytes, filename: str, max_vertices: int) -> Any:
-    """The one geometry of an uploaded GeoJSON file (a geometry, a Feature, or a
-    FeatureCollection of one feature), in WGS 84. Other formats and CRSs come with the GIS
-    import's reader (tracker.formats.gdal)."""
-    doc = load_json(data, filename or "the file")
-    if isinstance(doc, dict) and isinstance(doc.get("crs"), dict):
-        name = str((doc["crs"].get("properties") or {}).get("name", ""))
-        if name not in WGS84_NAMES:
-            raise ValidationError(f"{filename}: the file declares the CRS {name[:80]!r}; "
-                                  "only WGS 84 (lon/lat) GeoJSON is read here",
-                                  field="geometry")
-    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        features = doc.get("features") or []
-        if not isinstance(features, list) or len(features) != 1:
-            count = len(features) if isinstance(features, list) else 0
-            raise ValidationError(f"{filename}: the file holds {count} features; one "
-                                  "geometry is expected", field="geometry")
-        doc = features[0]
-    if isinstance(doc, dict) and doc.get("type") == "Feature":
-        doc = doc.get("geometry")
-    return geometry_from_geojson(doc, filename or "geometry", max_vertices)
+def geometry_from_file(data: bytes, file_name: str, code: str, crs: str | None,
+                       layer: str | None) -> Any:
+    """The one geometry of an uploaded file, read by the GIS import's reader
+    (tracker.formats.gdal) so every format and CRS the import takes works here too: the
+    file's only feature with a geometry, or the one whose code is the project's."""
+    settings = state().settings
+    try:
+        read = read_upload(data, file_name, max_bytes=settings.max_upload_bytes,
+                           region=settings.region_bbox, crs=crs, layer=layer,
+                           max_vertices=settings.max_vertices)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="geometry") from exc
+    found = [f for f in read.features if f.geometry is not None]
+    by_code = ""
+    if len(found) > 1:
+        code_column = next((column for column, target in map_columns(read.columns)
+                            .columns.items() if target.name == "code"), None)
+        if code_column is not None:
+            found = [f for f in found if str(f.values.get(code_column) or "").strip() == code]
+            by_code = f" and the code {code}"
+    if len(found) != 1:
+        raise ValidationError(
+            f"{shown(file_name, 80)}: {len(found)} features with a geometry{by_code}; one is "
+            "expected (or a layer chosen)", field="geometry")
+    return found[0].geometry
 
 
-def _geometry_value(form: GeometryForm) -> Any:
-    """The new geometry from the uploaded file, else from the drawing; ValidationError
-    (field geometry) when neither holds one."""
-    limit = state().settings.max_upload_bytes
+def _geometry_value(form: GeometryForm, code: str) -> Any:
+    """The new geometry from the uploaded file, else from the drawing (WGS 84 GeoJSON);
+    ValidationError (field geometry) when neither holds one."""
     upload = request.files.get(form.geometry_file.name)
-    max_vertices = state().settings.max_vertices
     if upload is not None and upload.filename:
+        limit = state().settings.max_upload_bytes
         data = upload.stream.read(limit + 1)
-        if len(data) > limit:
-            raise ValidationError(f"{upload.filename}: larger than "
-                                  f"{limit // 2**20} MB (TRACKER_MAX_UPLOAD_MB)",
-                                  field="geometry")
-        return read_geometry_upload(data, upload.filename, max_vertices)
+        crs = chosen_crs(form.geometry_crs.data, field="geometry")
+        layer = (form.geometry_layer.data or "").strip()[:255] or None
+        return geometry_from_file(data, upload.filename, code, crs, layer)
     text = (form.geometry_json.data or "").strip()
     if not text:
         raise ValidationError("no file was chosen and nothing was drawn", field="geometry")
-    return read_geometry_upload(text.encode("utf-8"), "the drawing", max_vertices)
+    doc = load_json(text.encode("utf-8"), "the drawing")
+    return geometry_from_geojson(doc, "the drawing", state().settings.max_vertices)
 
 
 def _map_data(project: Project) -> dict[str, Any]:
@@ -296,7 +298,7 @@ def geometry(code: str) -> Any:
                                           "geometry_note_en")}
     refused: list[dict[str, str]] = []
     try:
-        patch["geometry"] = _geometry_value(form)
+        patch["geometry"] = _geometry_value(form, project.code)
     except ValidationError as exc:
         refused.append({"field": "geometry_file", "message": exc.message})
     refusal = _write(lambda: service.edit_project(

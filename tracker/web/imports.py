@@ -19,7 +19,6 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from tracker import geo
 from tracker.audit import Actor
 from tracker.errors import Conflict, InvalidFields, TrackerError, ValidationError
 from tracker.formats.gdal import read_upload
@@ -27,13 +26,13 @@ from tracker.i18n import gettext
 from tracker.models import Source
 from tracker.services.imports import ImportPlan, Options, apply_import, plan_import
 from tracker.web.access import require_role, signed_in_user
+from tracker.web.crs_choice import chosen_crs, crs_choices
 from tracker.web.request import db_session, state
 
 bp = Blueprint("imports", __name__)
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 KEEP_SECONDS = 24 * 3600  # an upload not confirmed within a day is removed
-CRS_CHOICES = ("", "EPSG:4326", *(f"EPSG:{code}" for code in geo.VN2000_CRS))
 
 
 def _folder() -> Path:
@@ -49,26 +48,17 @@ def _prune(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _crs_label(code: str) -> str:
-    if not code:
-        return gettext("import.crs.declared")
-    number = int(code.removeprefix("EPSG:"))
-    return f"{code} {geo.VN2000_CRS.get(number, 'WGS 84')}"
-
-
 def _options(form: Any) -> Options:
-    crs = (form.get("crs") or "").strip()
-    if crs not in CRS_CHOICES:
-        raise ValidationError(gettext("import.error.crs"), field="crs")
+    crs = chosen_crs(form.get("crs"))
     layer = (form.get("layer") or "").strip()[:255] or None
     source = (form.get("source") or "").strip()[:255] or None
-    return Options(crs=crs or None, layer=layer, source=source)
+    return Options(crs=crs, layer=layer, source=source)
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Any:
     sources = [(s.key, f"{s.title or s.publisher} ({s.key})")
                for s in db_session().scalars(select(Source).order_by(Source.key))]
-    html = render_template(template, crs_choices=[(c, _crs_label(c)) for c in CRS_CHOICES],
+    html = render_template(template, crs_choices=crs_choices(),
                            sources=sources, max_mb=state().settings.max_upload_mb, **context)
     return html, status, {"Cache-Control": "no-store"}
 
