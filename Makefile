@@ -29,7 +29,7 @@ run: install
 	$(BIN)/tracker serve --host $(HOST) --port $(PORT)
 
 test: dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: dev
 	$(BIN)/ruff check tracker maps tests bench
