@@ -14,7 +14,7 @@ from tracker.config import Settings
 from tracker.db import create_schema, is_empty, make_engine, make_session_factory
 from tracker.errors import SchemaBehind
 
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
 @dataclass

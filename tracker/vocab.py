@@ -205,6 +205,7 @@ AUDIT_KINDS: tuple[Term, ...] = (
     Term("edit", "Sửa thông tin dự án", "Project edited"),
     Term("status_update", "Cập nhật tình trạng", "Status update"),
     Term("geometry", "Thay vị trí trên bản đồ", "Geometry replaced"),
+    Term("estimate", "Ghi tổng mức đầu tư", "Investment estimate recorded"),
     Term("delete", "Xóa dự án", "Project deleted"),
     Term("import", "Nhập dữ liệu", "Import"),
     Term("user", "Tài khoản", "Account"),

@@ -30,10 +30,13 @@ WRITES = [
     ("edit", "PATCH", URL, {"name_en": "Renamed"}, True, "editor"),
     ("update", "POST", f"{URL}/updates", {"as_of": "2026-11-30", "status": "under_construction",
                                            "progress_pct": 5}, True, "editor"),
+    ("estimate", "POST", f"{URL}/estimates", {"amount_vnd": 3_700_000_000_000,
+                                               "as_of": "2026-11-20", "basis": "approved",
+                                               "source": "mpi-1319-bkhdt"}, True, "editor"),
     ("delete", "DELETE", URL, None, True, "admin"),
 ]
 RANK = {"viewer": 1, "editor": 2, "admin": 3}
-OK = {"create": 201, "edit": 200, "update": 201, "delete": 204}
+OK = {"create": 201, "edit": 200, "update": 201, "estimate": 201, "delete": 204}
 
 
 @pytest.fixture
@@ -104,6 +107,34 @@ def test_a_typed_total_is_refused_where_dated_estimates_give_it(seeded_app, api,
                   headers=bearer(people["lan"], **{"If-Match": etag(api)}))
     assert r.status_code == 422 and "total_investment_vnd" in r.get_data(as_text=True)
     assert dump(engine(seeded_app)) == before
+
+
+def test_a_new_estimate_moves_the_total_that_typing_may_not(seeded_app, api, people):
+    """What the refusal above points to: QL61C's approved figure recorded as an estimate
+    becomes its total (basis and date with it), listed last at /estimates; the typed total
+    that equals it is then accepted as no change."""
+    warm(api, people["lan"])
+    r = api.post(f"{URL}/estimates", json={
+        "amount_vnd": 3_700_000_000_000, "as_of": "2026-11-20", "basis": "approved",
+        "qualifier": "exact", "note": "Phê duyệt điều chỉnh", "source": {
+            "key": "qd-2026-11-20", "publisher": "UBND tỉnh Hậu Giang",
+            "published": "2026-11-20"}},
+        headers=bearer(people["lan"], **{"If-Match": etag(api)}))
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.headers["Location"].endswith(f"{URL}/estimates")
+    assert (r.json["total_investment_vnd"], r.json["total_investment_basis"],
+            r.json["total_investment_as_of"]) == (3_700_000_000_000, "approved", "2026-11-20")
+    assert {"rel": "estimates", "href": f"http://localhost{URL}/estimates",
+            "type": "application/json"} in r.json["links"]
+    listed = api.get(f"{URL}/estimates").json
+    assert [e["key"] for e in listed["items"]] == ["first-proposal", "japanese-loan",
+                                                   "approved-2026-11"]
+    assert listed["items"][-1]["source"] == "qd-2026-11-20"
+    same = api.patch(URL, json={"total_investment_vnd": 3_700_000_000_000},
+                     headers=bearer(people["lan"], **{"If-Match": r.headers["ETag"]}))
+    assert same.status_code == 200 and same.headers["ETag"] == r.headers["ETag"]
+    trail = api.get("/audit.csv?kind=estimate", headers=bearer(people["lan"]))
+    assert trail.status_code == 200 and "approved-2026-11" in trail.get_data(as_text=True)
 
 
 def test_a_write_returns_the_new_version_and_the_old_etag_is_refused(seeded_app, api, people):
@@ -263,7 +294,9 @@ def test_write_operations_are_documented_with_their_security(spec):
     for key, codes in {("/api/v1/projects", "post"): {"201", "401", "403", "422"},
                        ("/api/v1/projects/{code}", "patch"): {"200", "412", "422", "428"},
                        ("/api/v1/projects/{code}", "delete"): {"204", "401", "403", "428"},
-                       ("/api/v1/projects/{code}/updates", "post"): {"201", "412", "428"}
+                       ("/api/v1/projects/{code}/updates", "post"): {"201", "412", "428"},
+                       ("/api/v1/projects/{code}/estimates", "post"): {"201", "412", "422",
+                                                                       "428"},
                        }.items():
         assert codes <= set(ops[key]["responses"]), key
         assert ops[key]["security"] == [{"bearerToken": []}, {"sessionCookie": []}]
@@ -282,6 +315,11 @@ def test_openapi_core_validates_the_write_answers(spec, api, people):
         ("PATCH", URL, {"name_en": "x"}, {**lan, "If-Match": None}, 200),
         ("POST", f"{URL}/updates", {"as_of": "2026", "status": "proposed"},
          {**lan, "If-Match": None}, 201),
+        ("POST", f"{URL}/estimates", {"amount_vnd": 1}, {**lan, "If-Match": None}, 422),
+        ("POST", f"{URL}/estimates", {"amount_vnd": 3_700_000_000_000, "as_of": "2026-11",
+                                      "basis": "adjusted", "source": "mpi-1319-bkhdt"},
+         {**lan, "If-Match": None}, 201),
+        ("GET", f"{URL}/estimates", None, {}, 200),
         ("POST", "/api/v1/projects", NEW, lan, 201),
     ]
     for method, url, body, headers, status in calls:

@@ -120,3 +120,29 @@ def test_an_editor_edits_records_an_update_draws_and_sees_it_everywhere(editor, 
     page.goto(server.url + "/audit?person=thu")
     assert page.locator(".audit-entry").count() == 3
     assert dialogs == [] and page.errors == []
+
+
+def test_an_editor_records_an_estimate_and_the_total_follows(editor, new_page):
+    """QL61C's total comes from its dated estimates: the details form shows it read-only and
+    leads to the estimate form; an approved figure recorded there becomes the total."""
+    server = editor
+    page = new_page()
+    sign_in(page, server)
+    page.goto(server.url + "/projects/ql61c-phase2/edit")
+    total = page.get_by_label("Tổng mức đầu tư (đồng)")
+    assert total.get_attribute("readonly") is not None
+    page.locator('.total-from-estimates a[data-link="estimate"]').click()
+    page.wait_for_url("**/projects/ql61c-phase2/estimate")
+    page.get_by_label("Tổng mức đầu tư (đồng)").fill("3.700.000.000.000")
+    page.get_by_label("Ngày của con số").fill("20/11/2026")
+    page.get_by_label("Loại con số").select_option("approved")
+    page.get_by_label("Ghi chú (tiếng Việt)").fill("Phê duyệt <b>điều chỉnh</b>")
+    page.get_by_label("Nguồn", exact=True).select_option("mpi-1319-bkhdt")
+    page.get_by_role("button", name="Ghi tổng mức đầu tư").click()
+    page.wait_for_url("**/projects/ql61c-phase2?saved=estimate")
+    current = page.locator("tr.current-estimate")
+    assert current.get_attribute("data-estimate") == "approved-2026-11"
+    assert "3.700 tỷ đồng" in current.inner_text()
+    assert "Phê duyệt <b>điều chỉnh</b>" in current.inner_text()
+    with server.app.extensions["tracker"].sessions() as s:
+        assert get_project(s, "ql61c-phase2").total_investment_vnd == 3_700_000_000_000

@@ -23,6 +23,7 @@ FORMS = {  # name: (url, what saving it makes the project page say, the least ro
     "create": ("/projects/_new", "create", "editor"),
     "edit": (f"{PAGE}/edit", "edit", "editor"),
     "update": (f"{PAGE}/update", "status_update", "editor"),
+    "estimate": (f"{PAGE}/estimate", "estimate", "editor"),
     "geometry": (f"{PAGE}/geometry", "geometry", "editor"),
     "delete": (f"{PAGE}/delete", None, "admin"),
 }
@@ -51,6 +52,9 @@ def filled(name: str, values: dict) -> dict:
         values.update(name_en="Renamed in the form", stated_length_km="37,2")
     elif name == "update":
         values.update(as_of="30/11/2026", status="under_construction", progress_pct="12,5")
+    elif name == "estimate":
+        values.update(amount_vnd="3.700.000.000.000", as_of="20/11/2026",
+                      source="mpi-1319-bkhdt")
     elif name == "geometry":
         values.update(geometry_json=json.dumps(LINE), geometry_accuracy="digitised")
     return values
@@ -126,6 +130,67 @@ def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, 
     assert kept["as_of"] == "31/02/2026" and kept["status"] == "under_construction"
     assert "&lt;b&gt;kept&lt;/b&gt; {{ 7*7 }}" in r.text
     assert dump(engine(people)) == before
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("vi", {"amount_vnd": "Cần một số nguyên", "as_of": "Cần ngày tính đến",
+            "original_currency": "Mã tiền tệ ISO 4217", "source": "Chọn một nguồn"}),
+    ("en", {"amount_vnd": "A whole number", "as_of": "The as-of date is needed",
+            "original_currency": "A three-letter ISO 4217 code", "source": "Choose a source"}),
+])
+def test_an_estimate_forms_errors_are_next_to_their_fields(people, lang, words):
+    client = client_of(people, "lan")
+    url = f"{PAGE}/estimate"
+    values = form_values(client.get(f"{url}?lang={lang}").text, url)
+    values.update(amount_vnd="ba nghìn tỷ", as_of="", original_amount="21.820.000.000",
+                  original_currency="yên", note="<i>giữ</i>")
+    before = dump(engine(people))
+    r = client.post(f"{url}?lang={lang}", data=values)
+    assert r.status_code == 422
+    errors = field_errors(r.text)
+    assert set(errors) == set(words), errors
+    for field, text in words.items():
+        assert any(text in m for m in errors[field]), (field, errors[field])
+    kept = form_values(r.text, url)
+    assert (kept["amount_vnd"], kept["note"], kept["original_currency"]) == (
+        "ba nghìn tỷ", "<i>giữ</i>", "yên")
+    assert dump(engine(people)) == before
+
+
+def test_an_estimate_recorded_in_the_form_becomes_the_total_shown_everywhere(people):
+    """QL61C's total comes from its estimates: the edit form shows it read-only with the way
+    to change it; recording an approved figure moves it on the page, the trail and the
+    brief's changes."""
+    client = client_of(people, "lan")
+    edit = client.get(f"{PAGE}/edit").text
+    assert "total-from-estimates" in edit and f'href="{PAGE}/estimate"' in edit
+    url = f"{PAGE}/estimate"
+    values = form_values(client.get(url).text, url)
+    assert values["basis"] == "adjusted" and values["qualifier"] == "exact"
+    values.update(amount_vnd="3.700.000.000.000", as_of="20/11/2026", basis="approved",
+                  original_amount="22.500.000.000", original_currency="jpy",
+                  note="Phê duyệt điều chỉnh", source="_new",
+                  source_publisher="UBND tỉnh Hậu Giang", source_published="20/11/2026",
+                  source_locator="QĐ 2345/QĐ-UBND")
+    r = client.post(url, data=values)
+    assert r.status_code == 303, field_errors(r.text)
+    assert "saved=estimate" in r.headers["Location"]
+    with people.extensions["tracker"].sessions() as s:
+        p = get_project(s, CODE)
+        latest = p.latest_estimate()
+        assert (p.total_investment_vnd, latest.basis, latest.as_of_iso, latest.original_amount,
+                latest.original_currency) == (3_700_000_000_000, "approved", "2026-11-20",
+                                              22_500_000_000, "JPY")
+        assert latest.source.locator == "QĐ 2345/QĐ-UBND"
+    page = client.get(r.headers["Location"]).text
+    assert "Đã ghi tổng mức đầu tư mới." in page and "3.700 tỷ đồng" in page
+    assert 'data-estimate="approved-2026-11" class="current-estimate"' in page
+    assert 'data-field="estimate"' in page and "Thêm tổng mức đầu tư" in page
+    brief = client.get("/brief.json?as_of=2026-12-01&since=2026-11-01").json
+    [change] = [c for c in brief["changes"] if c["kind"] == "estimate"]
+    assert (change["code"], change["new"], change["old"]) == (
+        CODE, 3_700_000_000_000, 3_556_690_000_000)
+    assert "Được duyệt" in change["text"]
 
 
 def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):

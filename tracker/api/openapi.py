@@ -285,6 +285,11 @@ def _paths() -> dict[str, Any]:
         "/api/v1/projects/{code}/updates": _op("A project's history", "projects", ["code"], {
             **_ok("Dated updates, oldest first.", _content(JSON, ref("UpdateList"))),
             **_errors(400, 404)}),
+        "/api/v1/projects/{code}/estimates": _op(
+            "A project's investment estimates", "projects", ["code"], {
+                **_ok("Dated estimates of the total investment in the sources' order (oldest "
+                      "first); the last is the current total.",
+                      _content(JSON, ref("EstimateList"))), **_errors(400, 404)}),
         "/api/v1/summary": _op("Key figures by status and kind", "projects", list(FILTERS), {
             **_ok("Counts, km and money (VND); sums cover known amounts (null: none known).",
                   _content(JSON, ref("Summary"))), **_errors(400)}),

@@ -145,6 +145,17 @@ def _update() -> dict[str, Any]:
         recorded_at=_string(format="date-time"))
 
 
+def _estimate() -> dict[str, Any]:
+    return _object(
+        key={"type": "string"}, amount_vnd={"type": "integer", "format": "int64", "minimum": 0},
+        as_of=_string(pattern=PARTIAL_DATE),
+        basis=nullable({"type": "string", "enum": list(vocab.codes(vocab.ESTIMATE_BASES))}),
+        qualifier={"type": "string", "enum": list(vocab.codes(vocab.QUALIFIERS))},
+        original_amount=nullable({"type": "number", "minimum": 0}),
+        original_currency=_string(pattern="^[A-Z]{3}$"), note=_string(), note_en=_string(),
+        source=_string())
+
+
 def _group(label: str | None = None) -> dict[str, Any]:
     """A summary group: count, km and the sums over the known amounts (null if none)."""
     props: dict[str, Any] = {}
@@ -223,6 +234,10 @@ def schemas() -> dict[str, Any]:
         "UpdateList": _object(project={"type": "string"},
                               items={"type": "array", "items": ref("Update")},
                               total={"type": "integer", "minimum": 0}, links=LINKS),
+        "Estimate": _estimate(),
+        "EstimateList": _object(project={"type": "string"},
+                                items={"type": "array", "items": ref("Estimate")},
+                                total={"type": "integer", "minimum": 0}, links=LINKS),
         "Summary": _object(
             as_of={"type": "string", "format": "date"},
             filter={"type": "object", "additionalProperties": {"type": "string"}},

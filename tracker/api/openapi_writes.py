@@ -1,5 +1,6 @@
 """The write operations of the OpenAPI document (tracker.api.v1_write): create, change, record
-a status update, delete; their security schemes, request bodies and answers.
+a status update or an investment estimate, delete; their security schemes, request bodies
+and answers.
 
 The bodies are described as loosely as JSON Schema can say them truthfully (types,
 vocabularies, patterns); the register's full rules (lengths, ranges, the geometry, dates in
@@ -95,6 +96,22 @@ def _update() -> dict[str, Any]:
     }
 
 
+def _estimate() -> dict[str, Any]:
+    return {
+        "amount_vnd": {"type": "integer", "format": "int64", "minimum": 0},
+        "as_of": {"type": "string", "pattern": PARTIAL_DATE,
+                  "description": "The day (or month, or year) the source gives the figure."},
+        "basis": _enum(vocab.ESTIMATE_BASES),
+        "qualifier": _enum(vocab.QUALIFIERS),
+        "original_amount": nullable({"type": "number", "minimum": 0}),
+        "original_currency": _string(pattern="^[A-Z]{3}$"),
+        "note": _string(), "note_en": _string(),
+        "key": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                "description": "Default: made from the basis and the date."},
+        "source": _source_ref(),
+    }
+
+
 def schemas() -> dict[str, Any]:
     """The request bodies and the write errors (merged into components/schemas)."""
     create = {**_attributes(), **_update(),
@@ -108,6 +125,9 @@ def schemas() -> dict[str, Any]:
                          "additionalProperties": False},
         "UpdateCreate": {"type": "object", "required": ["as_of", "status"],
                          "properties": _update(), "additionalProperties": False},
+        "EstimateCreate": {"type": "object",
+                           "required": ["amount_vnd", "as_of", "basis", "source"],
+                           "properties": _estimate(), "additionalProperties": False},
         "FieldErrors": {"type": "object", "required": ["error", "errors"], "properties": {
             **error, "errors": {"type": "array", "items": {
                 "type": "object", "required": ["field", "message"], "properties": {
@@ -178,4 +198,13 @@ def write_operations() -> dict[str, dict[str, Any]]:
             {**_project(201, "Recorded: the project with its current values.",
                         "The project's history."),
              **_errors(400, 401, 403, 404, 412, 415, 422, 428)}, "recordUpdate")},
+        "/api/v1/projects/{code}/estimates": {"post": _op(
+            "Record an investment estimate", "A dated figure of the total investment (a "
+            "proposal, an approved or an adjusted one) with its source. It takes its place "
+            "by date; when it is the latest, the project's total, its basis, date and "
+            "qualifier become its own (typing a total is refused once a project has "
+            "estimates).", ["code", "ifMatch"], "EstimateCreate",
+            {**_project(201, "Recorded: the project with its current total.",
+                        "The project's estimates."),
+             **_errors(400, 401, 403, 404, 412, 415, 422, 428)}, "recordEstimate")},
     }

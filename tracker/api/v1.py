@@ -48,6 +48,7 @@ from tracker.queries.figures import selection_stats, summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record, select_records
 from tracker.queries.select import get_project
+from tracker.services.estimates import estimate_values
 
 PREFIX = "/api/v1"
 LIST_PARAMS = (*FILTER_PARAMS, "limit", "offset")
@@ -199,6 +200,8 @@ def project_document(p: Project, request: Request) -> dict[str, Any]:
             {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON},
             {"rel": "history", "href": request.url(f"{PREFIX}/projects/{code}/updates"),
              "type": JSON},
+            {"rel": "estimates", "href": request.url(f"{PREFIX}/projects/{code}/estimates"),
+             "type": JSON},
             {"rel": "alternate", "href": request.url(f"/ogc/collections/projects/items/{code}"),
              "type": GEOJSON},
         ],
@@ -231,6 +234,19 @@ def project_updates(session: Session, request: Request, code: str) -> Reply:
     items = [_update(u) for u in sorted(p.updates, key=lambda u: (u.as_of, u.id or 0))]
     doc = {"project": code, "items": items, "total": len(items), "links": [
         {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/updates"), "type": JSON},
+        {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
+    return _by_body(request, dumps(doc), JSON, p.updated_at)
+
+
+def project_estimates(session: Session, request: Request, code: str) -> Reply:
+    """GET /api/v1/projects/<code>/estimates: the dated estimates of the total investment in
+    the sources' order (oldest first); the last is the current total."""
+    check_known(request.args, ())
+    p = project_or_404(session, code)
+    items = [estimate_values(e) for e in sorted(p.estimates, key=lambda e: e.seq)]
+    doc = {"project": code, "items": items, "total": len(items), "links": [
+        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/estimates"),
+         "type": JSON},
         {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
     return _by_body(request, dumps(doc), JSON, p.updated_at)
 

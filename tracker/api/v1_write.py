@@ -38,6 +38,7 @@ from tracker.errors import (
 from tracker.formats.seedfile import geojson_geometry as geometry_from_geojson
 from tracker.formats.seedfile import load_json
 from tracker.models import Project, User
+from tracker.services import estimates as estimate_service
 from tracker.services import projects as service
 from tracker.text import shown
 
@@ -192,6 +193,23 @@ def record_update(session: Session, write: Write, code: str) -> Reply:
                           refused=errors)
     history = write.request.url(f"{PREFIX}/projects/{code}/updates")
     return _project_reply(project, write, 201, {"Location": history})
+
+
+def record_estimate(session: Session, write: Write, code: str) -> Reply:
+    """POST /api/v1/projects/<code>/estimates: one dated estimate of the total investment
+    (amount_vnd, as_of, basis, qualifier, original_amount, original_currency, note, note_en,
+    key, source: required). 201 with the project (its total moved when the estimate is the
+    latest) and its new ETag."""
+    auth.require(write.user, "edit")
+    assert write.user is not None
+    project = project_or_404(session, code)
+    version = _checked(session, write, project)
+    values, errors = _fields(_json_body(write), (*estimate_service.ESTIMATE_FIELDS, *SOURCE),
+                             code)
+    estimate_service.record_estimate(session, _actor(write.user), project, values,
+                                     expected_version=version, refused=errors)
+    estimates = write.request.url(f"{PREFIX}/projects/{code}/estimates")
+    return _project_reply(project, write, 201, {"Location": estimates})
 
 
 def delete_project(session: Session, write: Write, code: str) -> Reply:

@@ -10,8 +10,8 @@ today carries history from 2021). Facts the history does not date (total investm
 planned dates) are the project's current ones.
 
 `changes(since, until)` lists what happened in between, dated: status changes, new projects,
-disbursement changes, planned ends moved (from the audit trail). Each kind is one function of
-CHANGE_FINDERS, so another kind (new investment estimates) is one more function.
+disbursement changes, new investment estimates (by the date the source gives them), planned
+ends moved (from the audit trail). Each kind is one function of CHANGE_FINDERS.
 """
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ from sqlalchemy.orm import Session
 
 from tracker.db import is_postgres
 from tracker.formatting import VIETNAM
-from tracker.models import AuditEntry, Project, ProjectComponent, ProjectProvince, StatusUpdate
+from tracker.models import (
+    AuditEntry,
+    InvestmentEstimate,
+    Project,
+    ProjectComponent,
+    ProjectProvince,
+    StatusUpdate,
+)
 from tracker.queries.audit import vietnam_day_start
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import apply_filter
@@ -135,8 +142,9 @@ def register_as_of(session: Session, f: ProjectFilter, day: date) -> list[dict[s
 
 @dataclass(frozen=True)
 class Change:
-    """One dated change: `kind` (status | new_project | disbursed | planned_end, and what
-    later finders add), the project, and the value before and after."""
+    """One dated change: `kind` (status | new_project | disbursed | estimate | planned_end),
+    the project, the value before and after, and a code that qualifies it (an estimate's
+    basis)."""
 
     kind: str
     day: date
@@ -146,6 +154,7 @@ class Change:
     name_en: str | None
     old: Any = None
     new: Any = None
+    detail: str | None = None
 
 
 @dataclass
@@ -198,6 +207,29 @@ def disbursement_changes(ctx: ChangeContext) -> list[Change]:
     return out
 
 
+def new_estimates(ctx: ChangeContext) -> list[Change]:
+    """Estimates of the total investment dated in the window, each against the one before it
+    in the sources' order (old: that estimate's amount, or None for the first)."""
+    by_id = {line.project["id"]: line.project for line in ctx.lines}
+    if not by_id:
+        return []
+    e = InvestmentEstimate
+    ids: Any = list(by_id) if len(by_id) <= 2000 else None
+    stmt = select(e.project_id, e.as_of, e.as_of_precision, e.amount_vnd, e.basis)
+    if ids is not None:
+        stmt = stmt.where(e.project_id.in_(ids))
+    out = []
+    previous: dict[int, int] = {}
+    for pid, as_of, precision, amount, basis in ctx.session.execute(
+            stmt.order_by(e.project_id, e.seq)).all():
+        p = by_id.get(pid)
+        if p is not None and as_of is not None and ctx.in_window(as_of):
+            out.append(replace(_change("estimate", p, as_of, precision or "day",
+                                       previous.get(pid), amount), detail=basis))
+        previous[pid] = amount
+    return out
+
+
 def planned_end_moves(ctx: ChangeContext) -> list[Change]:
     """Planned ends changed by an edit or an import in the window (the audit trail; dated by
     the Vietnam day of the change)."""
@@ -228,7 +260,7 @@ def _vietnam_day(at: Any) -> date:
 
 
 CHANGE_FINDERS: list[Callable[[ChangeContext], list[Change]]] = [
-    status_changes, new_projects, disbursement_changes, planned_end_moves]
+    status_changes, new_projects, disbursement_changes, new_estimates, planned_end_moves]
 
 
 def find_changes(ctx: ChangeContext) -> list[Change]:

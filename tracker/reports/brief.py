@@ -24,7 +24,7 @@ from tracker.queries.filter import ProjectFilter
 from tracker.queries.history import Change, ChangeContext, find_changes, states, timelines
 from tracker.reports import facts
 from tracker.reports.words import day as day_text
-from tracker.reports.words import filter_text, status_label, text
+from tracker.reports.words import filter_text, label, status_label, text
 from tracker.rules import (
     LengthItem,
     behind_schedule,
@@ -272,6 +272,13 @@ def change_line(c: Change, lang: str) -> ChangeLine:
     elif c.kind == "disbursed":
         words = text("brief.change.disbursed", lang, old=formatting.vnd(c.old, lang),
                      new=formatting.vnd(c.new, lang))
+    elif c.kind == "estimate":
+        basis = label(vocab.ESTIMATE_BASES, c.detail, lang) if c.detail else None
+        words = text("brief.change.estimate" if c.old is not None else
+                     "brief.change.first_estimate", lang,
+                     old=formatting.vnd(c.old, lang) if c.old is not None else "",
+                     new=formatting.vnd(c.new, lang),
+                     basis=basis or formatting.no_data(lang))
     elif c.kind == "planned_end":
         words = text("brief.change.planned_end", lang, old=c.old or formatting.no_data(lang),
                      new=c.new or formatting.no_data(lang))

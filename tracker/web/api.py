@@ -55,6 +55,11 @@ def project_updates(code: str) -> Any:
     return respond(api.project_updates(db_session(), api_request(), code))
 
 
+@bp.route("/projects/<code>/estimates")
+def project_estimates(code: str) -> Any:
+    return respond(api.project_estimates(db_session(), api_request(), code))
+
+
 @bp.route("/summary")
 def summary() -> Any:
     return respond(api.key_figures(db_session(), api_request()))
@@ -94,6 +99,11 @@ def delete_project(code: str) -> Any:
 @bp.route("/projects/<code>/updates", methods=["POST"])
 def record_update(code: str) -> Any:
     return respond(write_api.record_update(db_session(), _write(), code))
+
+
+@bp.route("/projects/<code>/estimates", methods=["POST"])
+def record_estimate(code: str) -> Any:
+    return respond(write_api.record_estimate(db_session(), _write(), code))
 
 
 @bp.route("/imports", methods=["POST"])

@@ -96,6 +96,17 @@ def show_value(field: str, value: Any) -> str:
             if value.get(name):
                 parts.append(f"{field_label(name)}: {_shorten(str(value[name]))}")
         return " · ".join(p for p in parts if p)
+    if field == "estimate" and isinstance(value, dict):
+        parts = [show_value("total_investment_vnd", value.get("amount_vnd")),
+                 display_partial(*parse_partial(value["as_of"])) if value.get("as_of") else "",
+                 _term(vocab.ESTIMATE_BASES, value["basis"]) if value.get("basis") else ""]
+        if value.get("original_amount") is not None:
+            parts.append(f"{formatting.number(value['original_amount'], 0, lang)} "
+                         f"{value.get('original_currency') or ''}".strip())
+        for name in ("note", "note_en", "source"):
+            if value.get(name):
+                parts.append(f"{field_label(name)}: {_shorten(str(value[name]))}")
+        return " · ".join(p for p in parts if p)
     if field in LABELS:
         return _term(LABELS[field], value)
     if field == "provinces" and isinstance(value, list):

@@ -31,7 +31,8 @@ from tracker.web.crs_choice import crs_choices
 
 NEW_SOURCE = "_new"  # the source choice "a new source" (no key can be it: keys are slugs)
 NUMBERS = {"stated_length_km": "decimal", "total_investment_vnd": "whole",
-           "progress_pct": "decimal", "disbursed_vnd": "whole"}
+           "progress_pct": "decimal", "disbursed_vnd": "whole", "amount_vnd": "whole",
+           "original_amount": "whole"}
 DATES = ("planned_start", "planned_end", "actual_start", "actual_end", "as_of")
 _DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _MONTH = re.compile(r"(\d{1,2})/(\d{4})")
@@ -113,6 +114,19 @@ class GeometryForm(SourceFields, VersionedForm):
     geometry_note_en = TextAreaField()
 
 
+class EstimateForm(SourceFields, VersionedForm):
+    """A dated estimate of the total investment, as a source gives it."""
+
+    amount_vnd = StringField()
+    as_of = StringField()
+    basis = SelectField(validate_choice=False)
+    qualifier = SelectField(validate_choice=False)
+    original_amount = StringField()
+    original_currency = StringField()
+    note = TextAreaField()
+    note_en = TextAreaField()
+
+
 class DeleteForm(VersionedForm):
     pass
 
@@ -122,6 +136,8 @@ ATTRIBUTES = ("name_vi", "name_en", "kind", "field", "description_vi", "descript
               "corridor", "provinces", "stated_length_km", "total_investment_vnd",
               "planned_start", "planned_end", "actual_start", "actual_end")
 UPDATE = ("as_of", "status", "progress_pct", "disbursed_vnd", "note", "note_en")
+ESTIMATE = ("amount_vnd", "as_of", "basis", "qualifier", "original_amount",
+            "original_currency", "note", "note_en")
 
 
 # --------------------------------------------------------------------------- choices
@@ -137,6 +153,8 @@ def set_choices(form: Any, sources: list[tuple[str, str]]) -> None:
                                ("programme_role", vocab.PROGRAMME_ROLES, False),
                                ("field", vocab.COOPERATION_FIELDS, False),
                                ("status", vocab.STATUSES, False),
+                               ("basis", vocab.ESTIMATE_BASES, False),
+                               ("qualifier", vocab.QUALIFIERS, False),
                                ("provinces", vocab.PROVINCES, False),
                                ("geometry_accuracy", vocab.GEOMETRY_ACCURACY, True)):
         if hasattr(form, name):
@@ -248,7 +266,7 @@ class FieldMessage(str):
 
 
 def _column_max(field: str) -> int | None:
-    for table in ("projects", "status_updates", "sources"):
+    for table in ("projects", "status_updates", "investment_estimates", "sources"):
         rule = COLUMN_RULES[table].get(field)
         if rule is not None:
             return rule.max_chars

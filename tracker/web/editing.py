@@ -1,6 +1,6 @@
 """Editing in the browser (editors; deleting: admins): a new project, a project's values, a
-status update, its geometry (a file in any format and CRS the GIS import reads, or points
-and lines drawn on the map), a soft delete.
+status update, a new estimate of its total investment, its geometry (a file in any format
+and CRS the GIS import reads, or points and lines drawn on the map), a soft delete.
 
 Views are thin: the form (tracker.web.edit_forms) turns typed text into raw values, a service
 (tracker.services.projects) validates, changes, audits and commits. A refused form comes back
@@ -31,16 +31,19 @@ from tracker.i18n import current_lang, gettext
 from tracker.models import Project, Source, User
 from tracker.queries.audit import changes_since
 from tracker.queries.select import get_project
+from tracker.services import estimates as estimate_service
 from tracker.services import projects as service
 from tracker.text import fold, shown
 from tracker.web.access import require_role, signed_in_user
 from tracker.web.crs_choice import chosen_crs
 from tracker.web.edit_forms import (
     ATTRIBUTES,
+    ESTIMATE,
     UPDATE,
     AttributesForm,
     CreateForm,
     DeleteForm,
+    EstimateForm,
     GeometryForm,
     UpdateForm,
     display_date,
@@ -209,6 +212,33 @@ def update(code: str) -> Any:
         expected_version=read, author=user.display_name,
         refused=unreadable_errors(unreadable)), "editing/update.html", form, project, read)
     return refusal or _saved(project, "status_update")
+
+
+# --------------------------------------------------------------------------- an estimate
+
+@bp.route("/projects/<code>/estimate", methods=["GET", "POST"])
+@require_role("editor")
+def estimate(code: str) -> Any:
+    project = _project_or_404(code)
+    if request.method == "GET":
+        latest = project.latest_estimate()
+        form = EstimateForm(version=str(project.version_id),
+                            basis=latest.basis if latest and latest.basis else "adjusted",
+                            qualifier="exact",
+                            as_of=display_date(state().today().isoformat()))
+        set_choices(form, _sources())
+        return _page("editing/estimate.html", form, project=project)
+    form = EstimateForm()
+    set_choices(form, _sources())
+    read = _version(form)
+    raw, unreadable = raw_values(form, ESTIMATE)
+    if raw.get("original_currency"):
+        raw["original_currency"] = raw["original_currency"].strip().upper()
+    refusal = _write(lambda: estimate_service.record_estimate(
+        db_session(), Actor.of(_me()), project, {**raw, "source": _source(form)},
+        expected_version=read, refused=unreadable_errors(unreadable)),
+        "editing/estimate.html", form, project, read)
+    return refusal or _saved(project, "estimate")
 
 
 # --------------------------------------------------------------------------- its geometry
