@@ -179,7 +179,17 @@ def test_unknown_things_are_404_json(client, url):
 
 def test_summary_matches_the_dashboard_query(api, seeded_app):
     # programme and related apart; together only when asked
-    assert api.get("/api/v1/summary").get_json()["total"] is None
+    apart = api.get("/api/v1/summary").get_json()
+    assert apart["total"] is apart["by_status"] is apart["by_kind"] is None
+    with seeded_app.extensions["tracker"].sessions() as s:
+        split = summary(s, ProjectFilter(), DAY)
+    for role in apart["by_role"]:
+        code = role["programme_role"]
+        assert sum(g["count"] for g in role["by_status"]) == role["count"]
+        assert {g["kind"]: g["count"] for g in role["by_kind"] if g["count"]} == {
+            k: g.count for k, g in split.by_role_kind[code].items()}
+    related = {g["kind"]: g for g in apart["by_role"][1]["by_kind"]}
+    assert related["expressway"]["count"] == 2 and related["road"]["count"] == 0
     doc = api.get("/api/v1/summary?programme_role=all").get_json()
     with seeded_app.extensions["tracker"].sessions() as s:
         expected = summary(s, ProjectFilter(programme_role="all"), DAY)

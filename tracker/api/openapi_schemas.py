@@ -179,6 +179,8 @@ def _group(label: str | None = None) -> dict[str, Any]:
 def _by_role() -> dict[str, Any]:
     schema = _group("programme_role")
     schema["properties"]["by_status"] = {"type": "array", "items": _group("status")}
+    schema["properties"]["by_kind"] = {"type": "array", "items": _group("kind")}
+    schema["required"] = [*schema.get("required", []), "by_status", "by_kind"]
     return schema
 
 
@@ -243,8 +245,11 @@ def schemas() -> dict[str, Any]:
             filter={"type": "object", "additionalProperties": {"type": "string"}},
             total=nullable(_group()),
             by_role={"type": "array", "items": _by_role()},
-            by_status={"type": "array", "items": _group("status")},
-            by_kind={"type": "array", "items": _group("kind")},
+            by_status=nullable({"type": "array", "items": _group("status"),
+                                "description": "Both roles added together: null unless "
+                                "asked (programme_role=all) or one role is selected."}),
+            by_kind=nullable({"type": "array", "items": _group("kind"),
+                              "description": "As by_status."}),
             late={"type": "array", "items": _object(
                 code={"type": "string"}, name_vi={"type": "string"}, name_en=_string(),
                 planned_end=_string(pattern=PARTIAL_DATE),

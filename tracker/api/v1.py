@@ -44,7 +44,7 @@ from tracker.params import (
     single,
 )
 from tracker.queries.features import FeatureCache
-from tracker.queries.figures import selection_stats, summary
+from tracker.queries.figures import Group, selection_stats, summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record, select_records
 from tracker.queries.select import get_project
@@ -265,32 +265,39 @@ def _group(g: Any) -> dict[str, Any]:
             "corridor_shared": g.corridor_shared, "counted_whole": g.counted_whole}
 
 
+def _statuses(groups: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
+             **_group(groups.get(st.code) or Group())} for st in vocab.STATUSES]
+
+
+def _kinds(groups: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"kind": k.code, "label_vi": k.vi, "label_en": k.en,
+             **_group(groups.get(k.code) or Group())} for k in vocab.KINDS]
+
+
 def key_figures(session: Session, request: Request) -> Reply:
-    """GET /api/v1/summary: counts, km and money by status and kind (the dashboard's numbers).
-    Sums cover the projects whose amount is known; with_* say how many that is."""
+    """GET /api/v1/summary: counts, km and money by programme role, and by status and kind
+    within each (the dashboard's numbers); across both roles only when asked. Sums cover the
+    projects whose amount is known; with_* say how many that is."""
     check_known(request.args, FILTER_PARAMS)
     f = ProjectFilter.from_args(request.args, today=request.today,
                               stale_days=request.stale_days)
     s = summary(session, f, request.today, request.stale_days)
     stats = selection_stats(session, f)
-    empty = type(s.total)()
+    together = f.together or len(f.roles) == 1
     doc = {
         "as_of": request.today.isoformat(),
         "filter": f.to_args(),
-        # programme and related apart; together only when asked (programme_role=all) or
-        # when one role is selected
-        "total": _group(s.total) if f.together or len(f.roles) == 1 else None,
+        # programme and related apart; together (total, by_status, by_kind) only when
+        # asked (programme_role=all) or when one role is selected
+        "total": _group(s.total) if together else None,
         "by_role": [{"programme_role": r.code, "label_vi": r.vi, "label_en": r.en,
                      **_group(s.by_role[r.code]),
-                     "by_status": [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
-                                    **_group(
-                         s.by_role_status[r.code].get(st.code, empty))}
-                         for st in vocab.STATUSES]}
+                     "by_status": _statuses(s.by_role_status[r.code]),
+                     "by_kind": _kinds(s.by_role_kind[r.code])}
                     for r in vocab.PROGRAMME_ROLES if r.code in s.by_role],
-        "by_status": [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
-                       **_group(s.by_status.get(st.code, empty))} for st in vocab.STATUSES],
-        "by_kind": [{"kind": k.code, "label_vi": k.vi, "label_en": k.en,
-                     **_group(s.by_kind.get(k.code, empty))} for k in vocab.KINDS],
+        "by_status": _statuses(s.by_status) if together else None,
+        "by_kind": _kinds(s.by_kind) if together else None,
         "late": [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en,
                   "planned_end": p.partial_date("planned_end"), "days_late": days,
                   "status_as_of": p.status_as_of_iso(),

@@ -62,7 +62,8 @@ class Summary:
     total: Group  # programme and related together: shown only when asked (f.together)
     by_role: dict[str, Group]
     by_role_status: dict[str, dict[str, Group]]
-    by_status: dict[str, Group]
+    by_role_kind: dict[str, dict[str, Group]]
+    by_status: dict[str, Group]  # both roles: shown only when asked, as `total`
     by_kind: dict[str, Group]
     late: list[tuple[Project, int]]  # every late project, with its days late
     without_geometry: int
@@ -171,6 +172,8 @@ def summary(session: Session, f: ProjectFilter, today: date, stale_days: int = S
     by_role = {role: _group([r for r in rows if r.role == role]) for role in f.roles}
     by_role_status = {role: _by([r for r in rows if r.role == role], lambda r: r.status)
                       for role in f.roles}
+    by_role_kind = {role: _by([r for r in rows if r.role == role], lambda r: r.kind)
+                    for role in f.roles}
     late_stmt = apply_filter(select(Project), f, postgres).where(is_late(today)).order_by(
         Project.planned_end, Project.code)
     late = [(p, days_late(p, today) or 0) for p in session.scalars(late_stmt)]
@@ -181,6 +184,7 @@ def summary(session: Session, f: ProjectFilter, today: date, stale_days: int = S
     unconfirmed = frozenset(p.code for p, days in late
                             if late_confirmed(p.planned_end, p.status_as_of, days) is False)
     return Summary(total=_group(rows), by_role=by_role, by_role_status=by_role_status,
+                   by_role_kind=by_role_kind,
                    by_status=_by(rows, lambda r: r.status), by_kind=_by(rows, lambda r: r.kind),
                    late=late, without_geometry=int(no_geom),
                    shares=[ShareLine(r.code, r.name_vi, r.name_en, r.role, r.share)
