@@ -302,6 +302,34 @@ def test_a_geometry_file_in_vn2000_lands_where_it_is(people, tmp_path, epsg, dri
         assert _metres(position, PLACES[name]) < 0.05, name
 
 
+def test_how_the_file_was_read_is_shown_once_after_saving(people, tmp_path):
+    """A consultant's Shapefile whose .prj (ESRI WKT) lost the datum shift: it lands where it
+    is, and the project page says once that VN-2000 was recognised without a TOWGS84."""
+    from pyproj import CRS
+    from shapely.geometry import LineString
+
+    from tests.imports.helpers import write_gis, zipped
+    from tests.test_vn2000 import PLACES, vn2000_positions
+    names = ["Vị Thanh, Hậu Giang", "Ngã Bảy, Hậu Giang"]
+    local = vn2000_positions(5897)
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write_gis(folder / "tuyen.shp", [{"code": CODE}], [LineString([local[n] for n in names])],
+              "EPSG:5897", "ESRI Shapefile")
+    (folder / "tuyen.prj").write_text(CRS.from_epsg(5897).to_wkt("WKT1_ESRI"))
+    client = client_of(people, "lan")
+    r = _post_geometry(client, zipped(folder), "tuyen.zip")
+    assert r.status_code == 303, field_errors(r.text)
+    with people.extensions["tracker"].sessions() as s:
+        coords = list(get_project(s, CODE).geometry.coords)
+    for position, name in zip(coords, names, strict=True):
+        assert _metres(position, PLACES[name]) < 0.05, name
+    page = client.get(r.headers["Location"]).text
+    assert "geometry-read-notes" in page and "Cách tệp đã được đọc" in page
+    assert "VN-2000" in page and "no datum shift (TOWGS84)" in page
+    assert "geometry-read-notes" not in client.get(r.headers["Location"]).text
+
+
 def test_a_file_of_several_features_gives_the_one_with_the_projects_code(people, tmp_path):
     from shapely.geometry import LineString
 

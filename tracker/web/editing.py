@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from maps.project_map import OSM_TILES_URL
@@ -244,10 +244,11 @@ def estimate(code: str) -> Any:
 # --------------------------------------------------------------------------- its geometry
 
 def geometry_from_file(data: bytes, file_name: str, code: str, crs: str | None,
-                       layer: str | None) -> Any:
+                       layer: str | None) -> tuple[Any, list[str]]:
     """The one geometry of an uploaded file, read by the GIS import's reader
     (tracker.formats.gdal) so every format and CRS the import takes works here too: the
-    file's only feature with a geometry, or the one whose code is the project's."""
+    file's only feature with a geometry, or the one whose code is the project's; with the
+    reader's notes (the CRS it read the file in, a VN-2000 .prj recognised, X/Y swapped)."""
     settings = state().settings
     try:
         read = read_upload(data, file_name, max_bytes=settings.max_upload_bytes,
@@ -267,12 +268,12 @@ def geometry_from_file(data: bytes, file_name: str, code: str, crs: str | None,
         raise ValidationError(
             f"{shown(file_name, 80)}: {len(found)} features with a geometry{by_code}; one is "
             "expected (or a layer chosen)", field="geometry")
-    return found[0].geometry
+    return found[0].geometry, list(read.notes)
 
 
-def _geometry_value(form: GeometryForm, code: str) -> Any:
-    """The new geometry from the uploaded file, else from the drawing (WGS 84 GeoJSON);
-    ValidationError (field geometry) when neither holds one."""
+def _geometry_value(form: GeometryForm, code: str) -> tuple[Any, list[str]]:
+    """The new geometry from the uploaded file (with the reader's notes), else from the
+    drawing (WGS 84 GeoJSON); ValidationError (field geometry) when neither holds one."""
     upload = request.files.get(form.geometry_file.name)
     if upload is not None and upload.filename:
         limit = state().settings.max_upload_bytes
@@ -284,7 +285,7 @@ def _geometry_value(form: GeometryForm, code: str) -> Any:
     if not text:
         raise ValidationError("no file was chosen and nothing was drawn", field="geometry")
     doc = load_json(text.encode("utf-8"), "the drawing")
-    return geometry_from_geojson(doc, "the drawing", state().settings.max_vertices)
+    return geometry_from_geojson(doc, "the drawing", state().settings.max_vertices), []
 
 
 def _map_data(project: Project) -> dict[str, Any]:
@@ -327,15 +328,20 @@ def geometry(code: str) -> Any:
                              for name in ("geometry_accuracy", "geometry_note",
                                           "geometry_note_en")}
     refused: list[dict[str, str]] = []
+    notes: list[str] = []
     try:
-        patch["geometry"] = _geometry_value(form, project.code)
+        patch["geometry"], notes = _geometry_value(form, project.code)
     except ValidationError as exc:
         refused.append({"field": "geometry_file", "message": exc.message})
     refusal = _write(lambda: service.edit_project(
         db_session(), Actor.of(_me()), project, patch, expected_version=read,
         source=_source(form), refused=refused), "editing/geometry.html", form, project, read,
         field_names={"geometry": "geometry_file"}, map_data=_map_data(project))
-    return refusal or _saved(project, "geometry")
+    if refusal:
+        return refusal
+    for note in notes[:10]:  # shown once on the project page (the signed session cookie)
+        flash(note[:300], "geometry_note")
+    return _saved(project, "geometry")
 
 
 # --------------------------------------------------------------------------- soft delete
