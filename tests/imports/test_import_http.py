@@ -124,3 +124,25 @@ def test_a_viewer_cannot_open_the_page(seeded_app, tokens):
     client = seeded_app.test_client()
     assert sign_in(client, "minh").status_code == 303
     assert client.get("/imports/_new").status_code == 403
+
+
+@pytest.mark.parametrize(("lang", "label", "sentence"), [
+    ("vi", "Tiến độ (%)", "Tiến độ là một số từ 0 đến 100."),
+    ("en", "Progress (%)", "Progress is a number from 0 to 100.")])
+def test_the_page_says_why_a_feature_is_rejected_in_the_readers_language(
+        seeded_app, tokens, lang, label, sentence):
+    import io
+    import re
+
+    client = _signed_in(seeded_app)
+    token = csrf(client.get(f"/imports/_new?lang={lang}").data)
+    before = dump(engine(seeded_app))
+    r = client.post(f"/imports/_new?lang={lang}", data={
+        "csrf_token": token, "file": (io.BytesIO(BAD), "sai.csv")},
+        content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "import-confirm" not in html  # a preview, nothing to confirm
+    [row] = re.findall(r'<tr data-field="progress_pct">(.*?)</tr>', html, re.S)
+    assert label in row and sentence in row
+    assert "150" in row  # the technical reason, with the value, beside the sentence
+    assert dump(engine(seeded_app)) == before

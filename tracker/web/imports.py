@@ -27,6 +27,7 @@ from tracker.models import Source
 from tracker.services.imports import ImportPlan, Options, apply_import, plan_import
 from tracker.web.access import require_role, signed_in_user
 from tracker.web.crs_choice import chosen_crs, crs_choices
+from tracker.web.edit_forms import message_for
 from tracker.web.request import db_session, state
 
 bp = Blueprint("imports", __name__)
@@ -58,7 +59,7 @@ def _options(form: Any) -> Options:
 def _page(template: str, status: int = 200, **context: Any) -> Any:
     sources = [(s.key, f"{s.title or s.publisher} ({s.key})")
                for s in db_session().scalars(select(Source).order_by(Source.key))]
-    html = render_template(template, crs_choices=crs_choices(),
+    html = render_template(template, crs_choices=crs_choices(), field_message=message_for,
                            sources=sources, max_mb=state().settings.max_upload_mb, **context)
     return html, status, {"Cache-Control": "no-store"}
 
