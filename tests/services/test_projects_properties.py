@@ -1,7 +1,8 @@
-"""Random sequences of edits, geometry replacements and status updates (some of them refused)
-on SQLite and PostGIS: after each, the project's current values are its history's, the row
-version counts its audit entries, and replaying the audit trail from nothing gives the
-project's current values and its history."""
+"""Random sequences of edits, geometry replacements, status updates and investment estimates
+(some of them refused) on SQLite and PostGIS: after each, the project's current values are
+its history's, its total is its latest estimate's, the row version counts its audit entries,
+and replaying the audit trail from nothing gives the project's current values, its history
+and its estimates."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from sqlalchemy import select
 from tracker import vocab
 from tracker.audit import Actor
 from tracker.errors import InvalidFields
-from tracker.models import AuditEntry
+from tracker.models import AuditEntry, Source
 from tracker.queries.select import get_project
+from tracker.services import estimates as estimate_service
 from tracker.services import projects as service
+from tracker.services.base import transaction
 
 ACTORS = [Actor("lan"), Actor("minh"), Actor("an")]
 TOTAL = 1_000_000_000_000
@@ -52,11 +55,17 @@ updates = st.fixed_dictionaries({
     optional={"progress_pct": st.one_of(st.none(), st.floats(0, 100), st.just(150.0)),
               "disbursed_vnd": st.one_of(st.none(), st.integers(0, TOTAL)),
               "note": maybe_text})
+estimates = st.fixed_dictionaries({
+    "amount_vnd": st.integers(0, 2 * TOTAL), "as_of": partial_dates(),
+    "basis": st.sampled_from(vocab.codes(vocab.ESTIMATE_BASES)), "source": st.just("prop-src")},
+    optional={"qualifier": st.sampled_from(vocab.codes(vocab.QUALIFIERS)),
+              "note": maybe_text})
 lines = st.lists(st.tuples(st.floats(105.0, 106.0), st.floats(9.5, 10.5)), min_size=2,
                  max_size=6, unique=True).map(LineString)
 steps = st.lists(st.one_of(
     st.tuples(st.just("edit"), edits),
     st.tuples(st.just("update"), updates),
+    st.tuples(st.just("estimate"), estimates),
     st.tuples(st.just("geometry"), lines)), min_size=1, max_size=8)
 
 
@@ -73,13 +82,19 @@ def _check(session, code: str) -> None:
         AuditEntry.project_id == p.id).order_by(AuditEntry.id)))
     assert p.version_id == len(entries)  # one version per change, one entry per change
     assert [e.project_version for e in entries] == list(range(1, len(entries) + 1))
+    if p.estimates:
+        assert p.total_investment_vnd == max(p.estimates, key=lambda e: e.seq).amount_vnd
+        dated = [e.as_of for e in sorted(p.estimates, key=lambda e: e.seq) if e.as_of]
+        assert dated == sorted(dated)  # placed by date
     state: dict = {}
     replayed_history = []
+    replayed_estimates = []
     for e in entries:
         for c in e.change_list:
-            if c["field"] == "update":
+            if c["field"] in ("update", "estimate"):
                 assert c["old"] is None  # history is never rewritten
-                replayed_history.append(c["new"])
+                (replayed_history if c["field"] == "update" else replayed_estimates).append(
+                    c["new"])
             else:
                 state[c["field"]] = c["new"]
     now = service.snapshot(p)
@@ -87,6 +102,8 @@ def _check(session, code: str) -> None:
     key = repr
     assert sorted(map(key, replayed_history)) == sorted(
         key(service.update_values(u)) for u in p.updates)
+    assert sorted(map(key, replayed_estimates)) == sorted(
+        key(estimate_service.estimate_values(e)) for e in p.estimates)
 
 
 @settings(max_examples=20, deadline=None, database=None,
@@ -94,6 +111,9 @@ def _check(session, code: str) -> None:
 @given(steps=steps, first=updates)
 def test_random_edits_keep_history_current_values_and_trail_in_step(session, steps, first):
     code = f"prop-{next(NUMBERS)}"
+    if session.query(Source).filter_by(key="prop-src").first() is None:
+        with transaction(session):
+            session.add(Source(key="prop-src", publisher="Sở Xây dựng"))
     try:
         service.create_project(session, ACTORS[0], {
             "code": code, "name_vi": "Đường thử", "kind": "road",
@@ -110,6 +130,9 @@ def test_random_edits_keep_history_current_values_and_trail_in_step(session, ste
         try:
             if what == "edit":
                 service.edit_project(session, actor, p, value, expected_version=p.version_id)
+            elif what == "estimate":
+                estimate_service.record_estimate(session, actor, p, value,
+                                                 expected_version=p.version_id)
             elif what == "geometry":
                 service.edit_project(session, actor, p, {
                     "geometry": value, "geometry_accuracy": "digitised"},
