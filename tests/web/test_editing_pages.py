@@ -151,6 +151,7 @@ def test_an_estimate_forms_errors_are_next_to_their_fields(people, lang, words):
     assert set(errors) == set(words), errors
     for field, text in words.items():
         assert any(text in m for m in errors[field]), (field, errors[field])
+    assert len(errors["amount_vnd"]) == 1  # unreadable, not also "missing"
     kept = form_values(r.text, url)
     assert (kept["amount_vnd"], kept["note"], kept["original_currency"]) == (
         "ba nghìn tỷ", "<i>giữ</i>", "yên")

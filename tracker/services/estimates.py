@@ -94,7 +94,8 @@ def record_estimate(session: Session, actor: Actor, project: Project, raw: Mappi
         given["key"] = NEW_ESTIMATE["key"]  # a slug, so the rules pass; the real one is made
     clean, problems = clean_fields(lambda v: checks.clean_estimate(v, label), given,
                                    NEW_ESTIMATE)
-    errors += problems
+    unreadable = {e["field"] for e in errors}  # the caller's: not reported again as missing
+    errors += [e for e in problems if e["field"] not in unreadable]
     if clean is not None and not typed_key:
         clean["key"] = None
     reported = {e["field"] for e in errors}
