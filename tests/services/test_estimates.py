@@ -62,7 +62,7 @@ def test_the_latest_estimate_becomes_the_total_with_its_basis_date_and_audit(ses
     assert (e.key, e.seq, e.source.key, e.original_currency) == (
         "approved-2026-11", 1, SOURCE, "JPY")
     [link] = p.source_links
-    assert "total_investment_vnd" in link.supports.split()
+    assert link.supports.split() == ["estimates", "total_investment_vnd"]
     entry = session.get(AuditEntry, done.entry.id)
     assert entry.kind == "estimate" and entry.actor == "lan" and entry.project_version == 2
     changes = {c["field"]: c for c in entry.change_list}
@@ -85,6 +85,8 @@ def test_an_older_figure_takes_its_place_by_date_and_leaves_the_total(session, r
     assert p.total_investment_vnd == 1_500_000_000_000 and p.version_id == 4
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert "current total" not in last.summary
+    [link] = p.source_links  # cited for the estimates (and the total, by the later two)
+    assert link.supports.split() == ["estimates", "total_investment_vnd"]
     assert "total_investment_vnd" not in {c["field"] for c in last.change_list}
 
 

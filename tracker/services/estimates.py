@@ -112,10 +112,14 @@ def record_estimate(session: Session, actor: Actor, project: Project, raw: Mappi
     def change() -> AuditEntry:
         values = {**clean, "key": clean.get("key") or _free_key(project, clean)}
         new = InvestmentEstimate(**values, source=source)
-        _cite(project, source, ["total_investment_vnd"])
-        project.updated_at = utcnow()  # before _place's flush: one UPDATE, one version step
+        current = not any(e.as_of is not None and e.as_of > new.as_of
+                          for e in project.estimates)  # it goes last: the new total
+        # both before _place's flush: one UPDATE of the project, one version step
+        _cite(project, source, ["estimates", "total_investment_vnd"] if current
+              else ["estimates"])
+        project.updated_at = utcnow()
         _place(session, project, new)
-        current = project.latest_estimate() is new
+        assert (project.latest_estimate() is new) == current
         summary = (f"project {project.code}: estimate {new.key} of {new.amount_vnd} VND as of "
                    f"{new.as_of_iso}" + (" (the current total)" if current else "")
                    + (f" (source {source.key})" if source is not None else ""))
