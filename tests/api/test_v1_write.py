@@ -33,10 +33,14 @@ WRITES = [
     ("estimate", "POST", f"{URL}/estimates", {"amount_vnd": 3_700_000_000_000,
                                                "as_of": "2026-11-20", "basis": "approved",
                                                "source": "mpi-1319-bkhdt"}, True, "editor"),
+    ("components", "PUT", f"{URL}/components", {"components": [
+        {"province": "hau-giang", "stated_length_km": "37,152", "source": "mpi-1319-bkhdt"}]},
+     True, "editor"),
     ("delete", "DELETE", URL, None, True, "admin"),
 ]
 RANK = {"viewer": 1, "editor": 2, "admin": 3}
-OK = {"create": 201, "edit": 200, "update": 201, "estimate": 201, "delete": 204}
+OK = {"create": 201, "edit": 200, "update": 201, "estimate": 201, "components": 200,
+      "delete": 204}
 
 
 @pytest.fixture
@@ -135,6 +139,32 @@ def test_a_new_estimate_moves_the_total_that_typing_may_not(seeded_app, api, peo
     assert same.status_code == 200 and same.headers["ETag"] == r.headers["ETag"]
     trail = api.get("/audit.csv?kind=estimate", headers=bearer(people["lan"]))
     assert trail.status_code == 200 and "approved-2026-11" in trail.get_data(as_text=True)
+
+
+def test_components_read_can_be_sent_back_and_the_province_filter_follows(seeded_app, api,
+                                                                          people):
+    """The expressway's four province components, read, changed (An Giang's amount) and sent
+    back as read: the list is saved exactly, and Hậu Giang's filter still counts its part."""
+    warm(api, people["lan"])
+    url = "/api/v1/projects/chau-doc-can-tho-soc-trang-expressway"
+    items = api.get(f"{url}/components").json["items"]
+    assert [c["province"] for c in items] == ["an-giang", "can-tho", "hau-giang", "soc-trang"]
+    items[0]["amount_vnd"] = 14_000_000_000_000
+    r = api.put(f"{url}/components", json={"components": items},
+                headers=bearer(people["lan"], **{"If-Match": api.get(url).headers["ETag"]}))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    again = api.get(f"{url}/components").json["items"]
+    assert again == items  # decimals and sources as they were, one amount changed
+    hau_giang = api.get("/api/v1/summary?province=hau-giang&programme_role=related").json
+    assert hau_giang["total"]["investment_vnd"] >= 9_927_000_000_000
+    emptied = api.put(f"{url}/components", json={"components": []},
+                      headers=bearer(people["lan"], **{"If-Match": r.headers["ETag"]}))
+    assert emptied.status_code == 200  # an empty list removes them
+    assert api.get(f"{url}/components").json["total"] == 0
+    before = dump(engine(seeded_app))
+    stale = api.put(f"{url}/components", json={"components": items},
+                    headers=bearer(people["lan"], **{"If-Match": r.headers["ETag"]}))
+    assert stale.status_code == 412 and dump(engine(seeded_app)) == before
 
 
 def test_a_write_returns_the_new_version_and_the_old_etag_is_refused(seeded_app, api, people):
@@ -297,6 +327,8 @@ def test_write_operations_are_documented_with_their_security(spec):
                        ("/api/v1/projects/{code}/updates", "post"): {"201", "412", "428"},
                        ("/api/v1/projects/{code}/estimates", "post"): {"201", "412", "422",
                                                                        "428"},
+                       ("/api/v1/projects/{code}/components", "put"): {"200", "412", "422",
+                                                                       "428"},
                        }.items():
         assert codes <= set(ops[key]["responses"]), key
         assert ops[key]["security"] == [{"bearerToken": []}, {"sessionCookie": []}]
@@ -320,6 +352,12 @@ def test_openapi_core_validates_the_write_answers(spec, api, people):
                                       "basis": "adjusted", "source": "mpi-1319-bkhdt"},
          {**lan, "If-Match": None}, 201),
         ("GET", f"{URL}/estimates", None, {}, 200),
+        ("PUT", f"{URL}/components", {"components": [{"province": "ca-mau"}]},
+         {**lan, "If-Match": None}, 422),
+        ("PUT", f"{URL}/components", {"components": [
+            {"province": "hau-giang", "stated_length_km": 37.152, "amount_vnd": 10,
+             "source": "mpi-1319-bkhdt"}]}, {**lan, "If-Match": None}, 200),
+        ("GET", f"{URL}/components", None, {}, 200),
         ("POST", "/api/v1/projects", NEW, lan, 201),
     ]
     for method, url, body, headers, status in calls:

@@ -24,6 +24,7 @@ FORMS = {  # name: (url, what saving it makes the project page say, the least ro
     "edit": (f"{PAGE}/edit", "edit", "editor"),
     "update": (f"{PAGE}/update", "status_update", "editor"),
     "estimate": (f"{PAGE}/estimate", "estimate", "editor"),
+    "components": (f"{PAGE}/components", "components", "editor"),
     "geometry": (f"{PAGE}/geometry", "geometry", "editor"),
     "delete": (f"{PAGE}/delete", None, "admin"),
 }
@@ -52,6 +53,9 @@ def filled(name: str, values: dict) -> dict:
         values.update(name_en="Renamed in the form", stated_length_km="37,2")
     elif name == "update":
         values.update(as_of="30/11/2026", status="under_construction", progress_pct="12,5")
+    elif name == "components":
+        values.update({"rows-0-province": "hau-giang", "rows-0-stated_length_km": "37,152",
+                       "source": "mpi-1319-bkhdt"})
     elif name == "estimate":
         values.update(amount_vnd="3.700.000.000.000", as_of="20/11/2026",
                       source="mpi-1319-bkhdt")
@@ -192,6 +196,60 @@ def test_an_estimate_recorded_in_the_form_becomes_the_total_shown_everywhere(peo
     assert (change["code"], change["new"], change["old"]) == (
         CODE, 3_700_000_000_000, 3_556_690_000_000)
     assert "Được duyệt" in change["text"]
+
+
+EXPRESSWAY = "/projects/chau-doc-can-tho-soc-trang-expressway"
+
+
+def test_the_components_form_changes_removes_and_adds_rows_as_one_list(people):
+    client = client_of(people, "lan")
+    url = f"{EXPRESSWAY}/components"
+    values = form_values(client.get(url).text, url)
+    assert [values[f"rows-{i}-province"] for i in range(4)] == [
+        "an-giang", "can-tho", "hau-giang", "soc-trang"]
+    assert values["rows-1-stated_length_km"] == "37,4"  # the source's decimals kept
+    assert values["rows-4-province"] == "" and "rows-7-province" not in values  # 3 blank
+    values.update({"rows-0-amount_vnd": "14.000.000.000.000", "rows-3-remove": "y",
+                   "rows-4-name_vi": "Nút giao <b>QL1</b>", "rows-4-stated_length_km": "2,50",
+                   "rows-4-source": "baohaugiang"})
+    r = client.post(url, data=values)
+    assert r.status_code == 303, field_errors(r.text)
+    assert "saved=components" in r.headers["Location"]
+    with people.extensions["tracker"].sessions() as s:
+        p = get_project(s, "chau-doc-can-tho-soc-trang-expressway")
+        rows = [(c.seq, c.province, c.name_vi, c.stated_length_km, c.stated_length_decimals,
+                 c.amount_vnd) for c in p.components]
+        assert rows[0][5] == 14_000_000_000_000 and rows[1][1:3] == ("can-tho", rows[1][2])
+        assert [r[1] for r in rows] == ["an-giang", "can-tho", "hau-giang", None]
+        assert rows[3][2:5] == ("Nút giao <b>QL1</b>", 2.5, 2)
+    page = client.get(r.headers["Location"]).text
+    assert "Đã lưu các dự án thành phần." in page
+    assert "Nút giao &lt;b&gt;QL1&lt;/b&gt;" in page and "2,50 km" in page
+    assert 'data-field="components"' in page
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("vi", {"rows-0-amount_vnd": "Cần một số nguyên", "rows-4-name_vi": "Cần tên tiếng Việt",
+            "rows-4-source": "Chọn một nguồn"}),
+    ("en", {"rows-0-amount_vnd": "A whole number", "rows-4-name_vi": "A Vietnamese name",
+            "rows-4-source": "Choose a source"}),
+])
+def test_a_components_rows_errors_are_next_to_its_fields(people, lang, words):
+    client = client_of(people, "lan")
+    url = f"{EXPRESSWAY}/components"
+    values = form_values(client.get(f"{url}?lang={lang}").text, url)
+    values.update({"rows-0-amount_vnd": "nhiều tỷ", "rows-4-name_en": "English only",
+                   "rows-4-note": "{{ 7*7 }}"})
+    before = dump(engine(people))
+    r = client.post(f"{url}?lang={lang}", data=values)
+    assert r.status_code == 422
+    errors = field_errors(r.text)
+    assert set(errors) == set(words), errors
+    for field, text in words.items():
+        assert any(text in m for m in errors[field]), (field, errors[field])
+    kept = form_values(r.text, url)
+    assert (kept["rows-0-amount_vnd"], kept["rows-4-note"]) == ("nhiều tỷ", "{{ 7*7 }}")
+    assert dump(engine(people)) == before
 
 
 def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):

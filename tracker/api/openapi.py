@@ -285,6 +285,11 @@ def _paths() -> dict[str, Any]:
         "/api/v1/projects/{code}/updates": _op("A project's history", "projects", ["code"], {
             **_ok("Dated updates, oldest first.", _content(JSON, ref("UpdateList"))),
             **_errors(400, 404)}),
+        "/api/v1/projects/{code}/components": _op(
+            "A project's components", "projects", ["code"], {
+                **_ok("The parts a source splits the project into (a province's share, a "
+                      "named section), in order.", _content(JSON, ref("ComponentList"))),
+                **_errors(400, 404)}),
         "/api/v1/projects/{code}/estimates": _op(
             "A project's investment estimates", "projects", ["code"], {
                 **_ok("Dated estimates of the total investment in the sources' order (oldest "

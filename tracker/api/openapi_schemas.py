@@ -149,11 +149,23 @@ def _estimate() -> dict[str, Any]:
     return _object(
         key={"type": "string"}, amount_vnd={"type": "integer", "format": "int64", "minimum": 0},
         as_of=_string(pattern=PARTIAL_DATE),
-        basis=nullable({"type": "string", "enum": list(vocab.codes(vocab.ESTIMATE_BASES))}),
+        basis=nullable({"type": "string",
+                        "enum": [*vocab.codes(vocab.ESTIMATE_BASES), None]}),
         qualifier={"type": "string", "enum": list(vocab.codes(vocab.QUALIFIERS))},
         original_amount=nullable({"type": "number", "minimum": 0}),
         original_currency=_string(pattern="^[A-Z]{3}$"), note=_string(), note_en=_string(),
         source=_string())
+
+
+def _component() -> dict[str, Any]:
+    qualifier = nullable({"type": "string", "enum": [*vocab.codes(vocab.QUALIFIERS), None]})
+    return _object(
+        province=nullable({"type": "string", "enum": [*vocab.codes(vocab.PROVINCES), None]}),
+        name_vi=_string(), name_en=_string(), governing_body=_string(),
+        stated_length_km=nullable({"type": "number", "minimum": 0}),
+        stated_length_decimals=nullable({"type": "integer", "minimum": 0}),
+        length_qualifier=qualifier, amount_vnd=MONEY, amount_qualifier=qualifier,
+        note=_string(), note_en=_string(), source=_string())
 
 
 def _group(label: str | None = None) -> dict[str, Any]:
@@ -240,6 +252,10 @@ def schemas() -> dict[str, Any]:
         "EstimateList": _object(project={"type": "string"},
                                 items={"type": "array", "items": ref("Estimate")},
                                 total={"type": "integer", "minimum": 0}, links=LINKS),
+        "Component": _component(),
+        "ComponentList": _object(project={"type": "string"},
+                                 items={"type": "array", "items": ref("Component")},
+                                 total={"type": "integer", "minimum": 0}, links=LINKS),
         "Summary": _object(
             as_of={"type": "string", "format": "date"},
             filter={"type": "object", "additionalProperties": {"type": "string"}},

@@ -1,6 +1,6 @@
 """The write operations of the OpenAPI document (tracker.api.v1_write): create, change, record
-a status update or an investment estimate, delete; their security schemes, request bodies
-and answers.
+a status update or an investment estimate, replace the components, delete; their security
+schemes, request bodies and answers.
 
 The bodies are described as loosely as JSON Schema can say them truthfully (types,
 vocabularies, patterns); the register's full rules (lengths, ranges, the geometry, dates in
@@ -52,6 +52,11 @@ def _enum(terms: tuple[vocab.Term, ...] | tuple[Any, ...]) -> dict[str, Any]:
     return {"type": "string", "enum": list(vocab.codes(terms))}
 
 
+def _enum_or_null(terms: tuple[vocab.Term, ...]) -> dict[str, Any]:
+    """OpenAPI 3.0: a nullable enum lists null among its values."""
+    return nullable({"type": "string", "enum": [*vocab.codes(terms), None]})
+
+
 MONEY = nullable({"type": "integer", "format": "int64", "minimum": 0})
 PARTIAL = _string(pattern=PARTIAL_DATE)
 
@@ -79,7 +84,7 @@ def _attributes() -> dict[str, Any]:
         "actual_start": PARTIAL, "actual_end": PARTIAL,
         "provinces": {"type": "array", "items": _enum(vocab.PROVINCES)},
         "geometry": geometry_schema(),
-        "geometry_accuracy": nullable(_enum(vocab.GEOMETRY_ACCURACY)),
+        "geometry_accuracy": _enum_or_null(vocab.GEOMETRY_ACCURACY),
         "geometry_note": _string(), "geometry_note_en": _string(),
         "source": _source_ref(),
     }
@@ -112,6 +117,23 @@ def _estimate() -> dict[str, Any]:
     }
 
 
+def _component() -> dict[str, Any]:
+    qualifier = _enum_or_null(vocab.QUALIFIERS)
+    return {"type": "object", "additionalProperties": False, "properties": {
+        "province": _enum_or_null(vocab.PROVINCES), "name_vi": _string(),
+        "name_en": _string(), "governing_body": _string(),
+        "stated_length_km": {"description": "As the source writes it: a number, or text "
+                             "that keeps its decimals (\"37,40\").",
+                             "oneOf": [nullable({"type": "number", "minimum": 0}),
+                                       {"type": "string"}]},
+        "stated_length_decimals": nullable({
+            "type": "integer", "minimum": 0, "maximum": 6,
+            "description": "The decimals the source writes, for a number (as read)."}),
+        "length_qualifier": qualifier, "amount_vnd": MONEY, "amount_qualifier": qualifier,
+        "note": _string(), "note_en": _string(),
+        "source": _string(description="A stored source's key (default: the change's).")}}
+
+
 def schemas() -> dict[str, Any]:
     """The request bodies and the write errors (merged into components/schemas)."""
     create = {**_attributes(), **_update(),
@@ -128,6 +150,11 @@ def schemas() -> dict[str, Any]:
         "EstimateCreate": {"type": "object",
                            "required": ["amount_vnd", "as_of", "basis", "source"],
                            "properties": _estimate(), "additionalProperties": False},
+        "ComponentsReplace": {"type": "object", "required": ["components"],
+                              "additionalProperties": False, "properties": {
+                                  "components": {"type": "array", "maxItems": 50,
+                                                 "items": _component()},
+                                  "source": _source_ref()}},
         "FieldErrors": {"type": "object", "required": ["error", "errors"], "properties": {
             **error, "errors": {"type": "array", "items": {
                 "type": "object", "required": ["field", "message"], "properties": {
@@ -198,6 +225,14 @@ def write_operations() -> dict[str, dict[str, Any]]:
             {**_project(201, "Recorded: the project with its current values.",
                         "The project's history."),
              **_errors(400, 401, 403, 404, 412, 415, 422, 428)}, "recordUpdate")},
+        "/api/v1/projects/{code}/components": {"put": _op(
+            "Replace a project's components", "The whole list, as the source splits the "
+            "project (a province's share of a national expressway, a named section); an "
+            "empty list removes them. Each component cites a source (its own, or `source`); "
+            "a province must be one of the project's.", ["code", "ifMatch"],
+            "ComponentsReplace",
+            {**_project(200, "Replaced (or nothing to change): the project."),
+             **_errors(400, 401, 403, 404, 412, 415, 422, 428)}, "replaceComponents")},
         "/api/v1/projects/{code}/estimates": {"post": _op(
             "Record an investment estimate", "A dated figure of the total investment (a "
             "proposal, an approved or an adjusted one) with its source. It takes its place "

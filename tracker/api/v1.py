@@ -48,6 +48,7 @@ from tracker.queries.figures import Group, selection_stats, summary
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.records import project_record, select_records
 from tracker.queries.select import get_project
+from tracker.services.components import component_values
 from tracker.services.estimates import estimate_values
 
 PREFIX = "/api/v1"
@@ -202,6 +203,8 @@ def project_document(p: Project, request: Request) -> dict[str, Any]:
              "type": JSON},
             {"rel": "estimates", "href": request.url(f"{PREFIX}/projects/{code}/estimates"),
              "type": JSON},
+            {"rel": "components", "href": request.url(f"{PREFIX}/projects/{code}/components"),
+             "type": JSON},
             {"rel": "alternate", "href": request.url(f"/ogc/collections/projects/items/{code}"),
              "type": GEOJSON},
         ],
@@ -246,6 +249,19 @@ def project_estimates(session: Session, request: Request, code: str) -> Reply:
     items = [estimate_values(e) for e in sorted(p.estimates, key=lambda e: e.seq)]
     doc = {"project": code, "items": items, "total": len(items), "links": [
         {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/estimates"),
+         "type": JSON},
+        {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
+    return _by_body(request, dumps(doc), JSON, p.updated_at)
+
+
+def project_components(session: Session, request: Request, code: str) -> Reply:
+    """GET /api/v1/projects/<code>/components: the parts a source splits the project into
+    (a province's share, a named section), in order."""
+    check_known(request.args, ())
+    p = project_or_404(session, code)
+    items = [component_values(c) for c in sorted(p.components, key=lambda c: c.seq)]
+    doc = {"project": code, "items": items, "total": len(items), "links": [
+        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/components"),
          "type": JSON},
         {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
     return _by_body(request, dumps(doc), JSON, p.updated_at)

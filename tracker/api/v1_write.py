@@ -38,6 +38,7 @@ from tracker.errors import (
 from tracker.formats.seedfile import geojson_geometry as geometry_from_geojson
 from tracker.formats.seedfile import load_json
 from tracker.models import Project, User
+from tracker.services import components as component_service
 from tracker.services import estimates as estimate_service
 from tracker.services import projects as service
 from tracker.text import shown
@@ -210,6 +211,28 @@ def record_estimate(session: Session, write: Write, code: str) -> Reply:
                                      expected_version=version, refused=errors)
     estimates = write.request.url(f"{PREFIX}/projects/{code}/estimates")
     return _project_reply(project, write, 201, {"Location": estimates})
+
+
+def replace_components(session: Session, write: Write, code: str) -> Reply:
+    """PUT /api/v1/projects/<code>/components: the whole list of the project's components
+    (`components`: objects of province, name_vi, name_en, governing_body, stated_length_km,
+    length_qualifier, amount_vnd, amount_qualifier, note, note_en, source) and `source`, cited
+    by the rows that name none. 200 with the project and its new ETag."""
+    auth.require(write.user, "edit")
+    assert write.user is not None
+    project = project_or_404(session, code)
+    version = _checked(session, write, project)
+    data = _json_body(write)
+    errors = [{"field": shown(k, 60).strip("'"), "message": f"unknown field {shown(k, 60)}; "
+               "the fields are components, source"}
+              for k in data if k not in ("components", "source")]
+    if "components" not in data:
+        errors.append({"field": "components", "message": "components is required: the "
+                       "whole list (an empty list removes them all)"})
+    component_service.replace_components(
+        session, _actor(write.user), project, data.get("components", []),
+        expected_version=version, source=data.get("source"), refused=errors)
+    return _project_reply(project, write, 200)
 
 
 def delete_project(session: Session, write: Write, code: str) -> Reply:

@@ -112,7 +112,9 @@ def record_estimate(session: Session, actor: Actor, project: Project, raw: Mappi
     def change() -> AuditEntry:
         values = {**clean, "key": clean.get("key") or _free_key(project, clean)}
         new = InvestmentEstimate(**values, source=source)
-        current = not any(e.as_of is not None and e.as_of > new.as_of
+        day = new.as_of
+        assert day is not None  # _estimate_needs
+        current = not any(e.as_of is not None and e.as_of > day
                           for e in project.estimates)  # it goes last: the new total
         # both before _place's flush: one UPDATE of the project, one version step
         _cite(project, source, ["estimates", "total_investment_vnd"] if current

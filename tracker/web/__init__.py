@@ -13,6 +13,7 @@ from tracker.web import (
     api,
     assets,
     audit_pages,
+    component_pages,
     deploy,
     editing,
     errors,
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(editing.bp)
+    app.register_blueprint(component_pages.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(audit_pages.bp)
     app.register_blueprint(reports.bp)

@@ -60,6 +60,11 @@ def project_estimates(code: str) -> Any:
     return respond(api.project_estimates(db_session(), api_request(), code))
 
 
+@bp.route("/projects/<code>/components")
+def project_components(code: str) -> Any:
+    return respond(api.project_components(db_session(), api_request(), code))
+
+
 @bp.route("/summary")
 def summary() -> Any:
     return respond(api.key_figures(db_session(), api_request()))
@@ -104,6 +109,11 @@ def record_update(code: str) -> Any:
 @bp.route("/projects/<code>/estimates", methods=["POST"])
 def record_estimate(code: str) -> Any:
     return respond(write_api.record_estimate(db_session(), _write(), code))
+
+
+@bp.route("/projects/<code>/components", methods=["PUT"])
+def replace_components(code: str) -> Any:
+    return respond(write_api.replace_components(db_session(), _write(), code))
 
 
 @bp.route("/imports", methods=["POST"])

@@ -78,6 +78,19 @@ def _shorten(text: str) -> str:
     return text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN] + "…"
 
 
+def _component_text(c: dict[str, Any]) -> str:
+    """A component of the trail in words: its province (or name), length and amount."""
+    lang = current_lang()
+    where = _term(vocab.PROVINCES, c["province"]) if c.get("province") else _shorten(
+        str(c.get("name_vi") or "?"))
+    parts = [where]
+    if c.get("stated_length_km") is not None:
+        parts.append(formatting.km(c["stated_length_km"], lang))
+    if c.get("amount_vnd") is not None:
+        parts.append(formatting.vnd(c["amount_vnd"], lang))
+    return " · ".join(parts)
+
+
 def show_value(field: str, value: Any) -> str:
     """A value of the trail as the reader reads it (labels, money, dates, geometry in
     words); unknown is the no-data dash."""
@@ -96,6 +109,8 @@ def show_value(field: str, value: Any) -> str:
             if value.get(name):
                 parts.append(f"{field_label(name)}: {_shorten(str(value[name]))}")
         return " · ".join(p for p in parts if p)
+    if field == "components" and isinstance(value, list):
+        return "; ".join(_component_text(c) for c in value if isinstance(c, dict)) or "–"
     if field == "estimate" and isinstance(value, dict):
         parts = [show_value("total_investment_vnd", value.get("amount_vnd")),
                  display_partial(*parse_partial(value["as_of"])) if value.get("as_of") else "",

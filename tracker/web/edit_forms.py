@@ -14,7 +14,11 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    FieldList,
     FileField,
+    Form,
+    FormField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -125,6 +129,29 @@ class EstimateForm(SourceFields, VersionedForm):
     original_currency = StringField()
     note = TextAreaField()
     note_en = TextAreaField()
+
+
+class ComponentRow(Form):
+    """One component (no CSRF of its own: the form around it carries it)."""
+
+    province = SelectField(validate_choice=False)
+    name_vi = StringField()
+    name_en = StringField()
+    governing_body = StringField()
+    stated_length_km = StringField()  # as the source writes it: its decimals are kept
+    length_qualifier = SelectField(validate_choice=False)
+    amount_vnd = StringField()
+    amount_qualifier = SelectField(validate_choice=False)
+    note = StringField()
+    note_en = StringField()
+    source = SelectField(validate_choice=False)  # "": the form's source
+    remove = BooleanField()
+
+
+class ComponentsForm(SourceFields, VersionedForm):
+    """The project's components as one list: the rows kept, changed or added together."""
+
+    rows = FieldList(FormField(ComponentRow))
 
 
 class DeleteForm(VersionedForm):
@@ -266,7 +293,8 @@ class FieldMessage(str):
 
 
 def _column_max(field: str) -> int | None:
-    for table in ("projects", "status_updates", "investment_estimates", "sources"):
+    for table in ("projects", "status_updates", "investment_estimates", "project_components",
+                  "sources"):
         rule = COLUMN_RULES[table].get(field)
         if rule is not None:
             return rule.max_chars

@@ -119,10 +119,11 @@ def _saved(project: Project, what: str) -> Any:
 
 def _write(change: Callable[[], Any], template: str, form: Any, project: Project | None,
            read: int | None = None, field_names: dict[str, str] | None = None,
+           place: Callable[[Any, list[dict[str, str]]], list[str]] = place_errors,
            **context: Any) -> Any:
     """Run a change; a stale form answers 409 with what changed since (the form keeps what
     was typed and now carries the current version), refused values 422 with each error next
-    to its field. None when the change was made."""
+    to its field (`place` puts them there). None when the change was made."""
     try:
         change()
     except PreconditionFailed:
@@ -132,8 +133,7 @@ def _write(change: Callable[[], Any], template: str, form: Any, project: Project
     except InvalidFields as exc:
         names = field_names or {}
         errors = [{**e, "field": names.get(e["field"], e["field"])} for e in exc.errors]
-        return _page(template, form, 422, project, loose=place_errors(form, errors),
-                     **context)
+        return _page(template, form, 422, project, loose=place(form, errors), **context)
     return None
 
 
