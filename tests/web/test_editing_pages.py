@@ -110,18 +110,13 @@ def test_a_form_post_without_its_csrf_token_is_refused(people):
     assert dump(engine(people)) == before
 
 
-@pytest.mark.parametrize(("lang", "words"), [
-    ("vi", {"progress_pct": "Tiến độ là một số từ 0 đến 100.",
-            "as_of": "Cần ngày tính đến", "disbursed_vnd": "Cần một số nguyên"}),
-    ("en", {"progress_pct": "Progress is a number from 0 to 100.",
-            "as_of": "The as-of date is needed", "disbursed_vnd": "A whole number"}),
-])
-def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, words):
+def refused_form(people, url: str, lang: str, typed: dict, words: dict) -> tuple[dict, dict]:
+    """Post `typed` over what the form at `url` showed: a 422 with exactly the fields of
+    `words` in error, each saying its words, and nothing written. Returns the errors and
+    the values the form shows again."""
     client = client_of(people, "lan")
-    url = f"{PAGE}/update"
     values = form_values(client.get(f"{url}?lang={lang}").text, url)
-    values.update(as_of="31/02/2026", progress_pct="150", disbursed_vnd="nhiều",
-                  note="<b>kept</b> {{ 7*7 }}", status="under_construction")
+    values.update(typed)
     before = dump(engine(people))
     r = client.post(f"{url}?lang={lang}", data=values)
     assert r.status_code == 422
@@ -129,11 +124,23 @@ def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, 
     assert set(errors) == set(words), errors
     for field, text in words.items():
         assert any(text in m for m in errors[field]), (field, errors[field])
-    kept = form_values(r.text, url)
+    assert dump(engine(people)) == before
+    return errors, {**form_values(r.text, url), "_page": r.text}
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("vi", {"progress_pct": "Tiến độ là một số từ 0 đến 100.",
+            "as_of": "Cần ngày tính đến", "disbursed_vnd": "Cần một số nguyên"}),
+    ("en", {"progress_pct": "Progress is a number from 0 to 100.",
+            "as_of": "The as-of date is needed", "disbursed_vnd": "A whole number"}),
+])
+def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, words):
+    _errors, kept = refused_form(people, f"{PAGE}/update", lang, {
+        "as_of": "31/02/2026", "progress_pct": "150", "disbursed_vnd": "nhiều",
+        "note": "<b>kept</b> {{ 7*7 }}", "status": "under_construction"}, words)
     assert kept["note"] == "<b>kept</b> {{ 7*7 }}" and kept["progress_pct"] == "150"
     assert kept["as_of"] == "31/02/2026" and kept["status"] == "under_construction"
-    assert "&lt;b&gt;kept&lt;/b&gt; {{ 7*7 }}" in r.text
-    assert dump(engine(people)) == before
+    assert "&lt;b&gt;kept&lt;/b&gt; {{ 7*7 }}" in kept["_page"]
 
 
 @pytest.mark.parametrize(("lang", "words"), [
@@ -143,23 +150,12 @@ def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, 
             "original_currency": "A three-letter ISO 4217 code", "source": "Choose a source"}),
 ])
 def test_an_estimate_forms_errors_are_next_to_their_fields(people, lang, words):
-    client = client_of(people, "lan")
-    url = f"{PAGE}/estimate"
-    values = form_values(client.get(f"{url}?lang={lang}").text, url)
-    values.update(amount_vnd="ba nghìn tỷ", as_of="", original_amount="21.820.000.000",
-                  original_currency="yên", note="<i>giữ</i>")
-    before = dump(engine(people))
-    r = client.post(f"{url}?lang={lang}", data=values)
-    assert r.status_code == 422
-    errors = field_errors(r.text)
-    assert set(errors) == set(words), errors
-    for field, text in words.items():
-        assert any(text in m for m in errors[field]), (field, errors[field])
+    errors, kept = refused_form(people, f"{PAGE}/estimate", lang, {
+        "amount_vnd": "ba nghìn tỷ", "as_of": "", "original_amount": "21.820.000.000",
+        "original_currency": "yên", "note": "<i>giữ</i>"}, words)
     assert len(errors["amount_vnd"]) == 1  # unreadable, not also "missing"
-    kept = form_values(r.text, url)
     assert (kept["amount_vnd"], kept["note"], kept["original_currency"]) == (
         "ba nghìn tỷ", "<i>giữ</i>", "yên")
-    assert dump(engine(people)) == before
 
 
 def test_an_estimate_recorded_in_the_form_becomes_the_total_shown_everywhere(people):
@@ -235,21 +231,10 @@ def test_the_components_form_changes_removes_and_adds_rows_as_one_list(people):
             "rows-4-source": "Choose a source"}),
 ])
 def test_a_components_rows_errors_are_next_to_its_fields(people, lang, words):
-    client = client_of(people, "lan")
-    url = f"{EXPRESSWAY}/components"
-    values = form_values(client.get(f"{url}?lang={lang}").text, url)
-    values.update({"rows-0-amount_vnd": "nhiều tỷ", "rows-4-name_en": "English only",
-                   "rows-4-note": "{{ 7*7 }}"})
-    before = dump(engine(people))
-    r = client.post(f"{url}?lang={lang}", data=values)
-    assert r.status_code == 422
-    errors = field_errors(r.text)
-    assert set(errors) == set(words), errors
-    for field, text in words.items():
-        assert any(text in m for m in errors[field]), (field, errors[field])
-    kept = form_values(r.text, url)
+    _errors, kept = refused_form(people, f"{EXPRESSWAY}/components", lang, {
+        "rows-0-amount_vnd": "nhiều tỷ", "rows-4-name_en": "English only",
+        "rows-4-note": "{{ 7*7 }}"}, words)
     assert (kept["rows-0-amount_vnd"], kept["rows-4-note"]) == ("nhiều tỷ", "{{ 7*7 }}")
-    assert dump(engine(people)) == before
 
 
 def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):

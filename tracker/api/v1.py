@@ -7,6 +7,7 @@ tracker/web/api.py is the thin Flask adapter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -230,41 +231,36 @@ def project_detail(session: Session, request: Request, code: str) -> Reply:
                   JSON)
 
 
-def project_updates(session: Session, request: Request, code: str) -> Reply:
-    """GET /api/v1/projects/<code>/updates: the dated history, oldest first."""
+def _project_list(session: Session, request: Request, code: str, part: str,
+                  items: Callable[[Project], list[dict[str, Any]]]) -> Reply:
+    """GET /api/v1/projects/<code>/<part>: one of the project's lists, with its links."""
     check_known(request.args, ())
     p = project_or_404(session, code)
-    items = [_update(u) for u in sorted(p.updates, key=lambda u: (u.as_of, u.id or 0))]
-    doc = {"project": code, "items": items, "total": len(items), "links": [
-        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/updates"), "type": JSON},
+    listed = items(p)
+    doc = {"project": code, "items": listed, "total": len(listed), "links": [
+        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/{part}"), "type": JSON},
         {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
     return _by_body(request, dumps(doc), JSON, p.updated_at)
+
+
+def project_updates(session: Session, request: Request, code: str) -> Reply:
+    """GET /api/v1/projects/<code>/updates: the dated history, oldest first."""
+    return _project_list(session, request, code, "updates", lambda p: [
+        _update(u) for u in sorted(p.updates, key=lambda u: (u.as_of, u.id or 0))])
 
 
 def project_estimates(session: Session, request: Request, code: str) -> Reply:
     """GET /api/v1/projects/<code>/estimates: the dated estimates of the total investment in
     the sources' order (oldest first); the last is the current total."""
-    check_known(request.args, ())
-    p = project_or_404(session, code)
-    items = [estimate_values(e) for e in sorted(p.estimates, key=lambda e: e.seq)]
-    doc = {"project": code, "items": items, "total": len(items), "links": [
-        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/estimates"),
-         "type": JSON},
-        {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
-    return _by_body(request, dumps(doc), JSON, p.updated_at)
+    return _project_list(session, request, code, "estimates", lambda p: [
+        estimate_values(e) for e in sorted(p.estimates, key=lambda e: e.seq)])
 
 
 def project_components(session: Session, request: Request, code: str) -> Reply:
     """GET /api/v1/projects/<code>/components: the parts a source splits the project into
     (a province's share, a named section), in order."""
-    check_known(request.args, ())
-    p = project_or_404(session, code)
-    items = [component_values(c) for c in sorted(p.components, key=lambda c: c.seq)]
-    doc = {"project": code, "items": items, "total": len(items), "links": [
-        {"rel": "self", "href": request.url(f"{PREFIX}/projects/{code}/components"),
-         "type": JSON},
-        {"rel": "up", "href": request.url(f"{PREFIX}/projects/{code}"), "type": JSON}]}
-    return _by_body(request, dumps(doc), JSON, p.updated_at)
+    return _project_list(session, request, code, "components", lambda p: [
+        component_values(c) for c in sorted(p.components, key=lambda c: c.seq)])
 
 
 # --------------------------------------------------------------------------- key figures
