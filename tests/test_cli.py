@@ -25,9 +25,12 @@ def test_seed_then_list_table(runner):
     assert table.exit_code == 0
     lines = table.output.splitlines()
     assert lines[0].split() == ["code", "name", "kind", "status", "status_as_of", "progress",
-                                "length_km", "investment", "disbursed"]
+                                "length", "investment", "disbursed"]
     assert any(line.startswith("ql61c-phase2 ") and "3.556,69 tỷ đồng" in line
-               and "09/03/2026" in line for line in lines)
+               and "09/03/2026" in line and "37,152 km" in line for line in lines)
+    # no stated length: the measured one, said to be measured
+    assert any(line.startswith("dt926 ") and "(đo trên bản đồ)" in line
+               for line in lines), table.output
     stale = runner.invoke(args=["list", "--stale", "1", "--format", "json"])
     assert stale.exit_code == 0, stale.output
     assert {r["code"] for r in json.loads(stale.output)} == {
@@ -43,6 +46,8 @@ def test_list_csv_and_json_use_plain_numbers(runner):
     assert rows and all(r["kind"] == "road" for r in rows)
     q2 = next(r for r in rows if r["code"] == "ql61c-phase2")
     assert q2["investment"] == "3556690000000"  # the latest dated estimate
+    assert (q2["stated_length_km"], q2["length_source"]) == ("37.152", "stated")
+    assert float(q2["length_km"]) > 30  # the measured one, apart
     data = json.loads(runner.invoke(args=["list", "--format", "json",
                                           "--status", "completed"]).output)
     assert data and {d["status"] for d in data} == {"completed"}

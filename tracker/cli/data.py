@@ -27,6 +27,7 @@ from tracker.formats.tables import records_to_csv
 from tracker.params import parse_crs
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import select_projects
+from tracker.rules import effective_length_km
 from tracker.services.seed import (
     read_boundaries,
     replace_boundaries,
@@ -102,8 +103,20 @@ def seed(path: str | None) -> None:
                 click.echo(f"boundaries: {n} loaded")
 
 
-LIST_COLUMNS = ("code", "name", "kind", "status", "status_as_of", "progress", "length_km",
+LIST_COLUMNS = ("code", "name", "kind", "status", "status_as_of", "progress", "length",
                 "investment", "disbursed")
+# CSV and JSON keep both lengths apart, and say which one the table shows
+DATA_COLUMNS = (*LIST_COLUMNS[:6], "stated_length_km", "length_km", "length_source",
+                *LIST_COLUMNS[7:])
+
+
+def _length(p: Any) -> str:
+    """The stated length at the source's precision; else the measured one, marked as such."""
+    if p.stated_length_km is not None:
+        return formatting.stated_km(p.stated_length_km, p.stated_length_decimals)
+    if p.length_km is not None:
+        return f"{formatting.km(p.length_km)} (đo trên bản đồ)"
+    return formatting.no_data()
 
 
 def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
@@ -115,7 +128,7 @@ def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
                 "status_as_of": display_partial(p.status_as_of, p.status_as_of_precision)
                 or "-",
                 "progress": formatting.percent(p.progress_pct),
-                "length_km": formatting.km(p.length_km),
+                "length": _length(p),
                 "investment": formatting.vnd_qualified(p.total_investment_vnd,
                                                        p.total_investment_qualifier),
                 "disbursed": formatting.vnd(p.disbursed_vnd)})
@@ -123,7 +136,9 @@ def _list_rows(projects: list[Any], fmt: str) -> list[dict[str, Any]]:
             rows.append({
                 "code": p.code, "name": p.name_vi, "kind": p.kind, "status": p.status,
                 "status_as_of": p.status_as_of_iso(),
-                "progress": p.progress_pct, "length_km": p.length_km,
+                "progress": p.progress_pct, "stated_length_km": p.stated_length_km,
+                "length_km": p.length_km,
+                "length_source": effective_length_km(p.stated_length_km, p.length_km)[1],
                 "investment": p.total_investment_vnd, "disbursed": p.disbursed_vnd})
     return rows
 
@@ -154,7 +169,7 @@ def list_projects(fmt: str, **options: Any) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
     elif fmt == "csv":
-        click.echo(records_to_csv(rows, LIST_COLUMNS), nl=False)
+        click.echo(records_to_csv(rows, DATA_COLUMNS), nl=False)
     else:
         click.echo(_table(rows))
         click.echo(f"({len(rows)} projects)")
