@@ -146,3 +146,22 @@ def test_the_page_says_why_a_feature_is_rejected_in_the_readers_language(
     assert label in row and sentence in row
     assert "150" in row  # the technical reason, with the value, beside the sentence
     assert dump(engine(seeded_app)) == before
+
+
+@pytest.mark.parametrize(("lang", "sentence"), [
+    ("vi", "Hệ tọa độ của tệp chưa rõ"), ("en", "coordinate system is missing or wrong")])
+def test_a_refused_file_says_what_it_needs_in_the_readers_language(seeded_app, tokens, lang,
+                                                                   sentence):
+    import io
+
+    client = _signed_in(seeded_app)
+    token = csrf(client.get(f"/imports/_new?lang={lang}").data)
+    no_crs = b"code,name_vi,kind,status,x,y\nd1,Ten,road,proposed,587000,1105000\n"
+    before = dump(engine(seeded_app))
+    r = client.post(f"/imports/_new?lang={lang}", data={
+        "csrf_token": token, "file": (io.BytesIO(no_crs), "khao-sat.csv")},
+        content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "import-why" in html and sentence in html
+    assert "does not say which CRS" in html  # the technical words beside it
+    assert dump(engine(seeded_app)) == before

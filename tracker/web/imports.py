@@ -22,7 +22,7 @@ from sqlalchemy import select
 from tracker.audit import Actor
 from tracker.errors import Conflict, InvalidFields, TrackerError, ValidationError
 from tracker.formats.gdal import read_upload
-from tracker.i18n import gettext
+from tracker.i18n import gettext, has_text
 from tracker.models import Source
 from tracker.services.imports import ImportPlan, Options, apply_import, plan_import
 from tracker.web.access import require_role, signed_in_user
@@ -64,6 +64,14 @@ def _page(template: str, status: int = 200, **context: Any) -> Any:
     return html, status, {"Cache-Control": "no-store"}
 
 
+def _why(exc: TrackerError) -> str | None:
+    """What a refused file needs, in the reader's language (by the part of the file the
+    refusal names: the file itself, its CRS, its layer, a geometry); the register's own
+    words are shown beside it."""
+    key = f"import.why.{getattr(exc, 'field', None) or ''}"
+    return gettext(key, mb=state().settings.max_upload_mb) if has_text(key) else None
+
+
 def _read(data: bytes, name: str, options: Options) -> Any:
     settings = state().settings
     return read_upload(data, name, max_bytes=settings.max_upload_bytes,
@@ -92,7 +100,7 @@ def upload() -> Any:
         plan = plan_import(db_session(), read, options, today=state().today())
     except TrackerError as exc:
         return _page("editing/import.html", 422, options=options, error=exc.message,
-                     file_name=name)
+                     file_name=name, why=_why(exc))
     folder = _folder()
     _prune(folder)
     (folder / f"{plan.sha256}.upload").write_bytes(data)
