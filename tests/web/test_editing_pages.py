@@ -406,6 +406,8 @@ def test_a_file_without_a_crs_needs_the_pages_choice(people):
     before = dump(engine(people))
     r = _post_geometry(client, csv.encode(), "tuyen.csv")
     assert r.status_code == 422 and "does not say which CRS" in r.text
+    [said] = field_errors(r.text)["geometry_crs"]  # next to the CRS choice, in Vietnamese
+    assert said.startswith("Hệ tọa độ của tệp chưa rõ")
     assert 'name="geometry_crs"' in r.text and "EPSG:5897" in r.text
     assert dump(engine(people)) == before
     r = _post_geometry(client, csv.encode(), "tuyen.csv", geometry_crs="EPSG:5897")

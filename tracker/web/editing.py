@@ -254,8 +254,9 @@ def geometry_from_file(data: bytes, file_name: str, code: str, crs: str | None,
         read = read_upload(data, file_name, max_bytes=settings.max_upload_bytes,
                            region=settings.region_bbox, crs=crs, layer=layer,
                            max_vertices=settings.max_vertices)
-    except ValidationError as exc:
-        raise ValidationError(exc.message, field="geometry") from exc
+    except ValidationError as exc:  # a CRS the file lacks or gets wrong: next to the choice
+        raise ValidationError(exc.message, field="geometry_crs" if exc.field == "crs"
+                              else "geometry") from exc
     found = [f for f in read.features if f.geometry is not None]
     by_code = ""
     if len(found) > 1:
@@ -278,7 +279,7 @@ def _geometry_value(form: GeometryForm, code: str) -> tuple[Any, list[str]]:
     if upload is not None and upload.filename:
         limit = state().settings.max_upload_bytes
         data = upload.stream.read(limit + 1)
-        crs = chosen_crs(form.geometry_crs.data, field="geometry")
+        crs = chosen_crs(form.geometry_crs.data, field="geometry_crs")
         layer = (form.geometry_layer.data or "").strip()[:255] or None
         return geometry_from_file(data, upload.filename, code, crs, layer)
     text = (form.geometry_json.data or "").strip()
@@ -332,7 +333,8 @@ def geometry(code: str) -> Any:
     try:
         patch["geometry"], notes = _geometry_value(form, project.code)
     except ValidationError as exc:
-        refused.append({"field": "geometry_file", "message": exc.message})
+        refused.append({"field": exc.field if exc.field == "geometry_crs" else "geometry_file",
+                        "message": exc.message})
     refusal = _write(lambda: service.edit_project(
         db_session(), Actor.of(_me()), project, patch, expected_version=read,
         source=_source(form), refused=refused), "editing/geometry.html", form, project, read,
