@@ -4,6 +4,7 @@ our fields, and nothing we do not hold (no null, no empty value, no guessed date
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -103,6 +104,33 @@ def test_ql61c_phase2_budget_breakdown(package):
     assert oda and oda[0]["amount"] == {"amount": 3556690000000, "currency": "VND"}
     assert any("amount" not in x for x in lines)  # an amount the sources do not state
     assert "period" not in p  # planned start "2026": known only to the year
+
+
+def test_the_budget_says_what_its_figure_is(package, seeded_app):
+    """The total is a dated estimate with a basis: the package says which (no approval date
+    is made up for QL61C's undated adjusted figure); an approved figure dated to the day
+    gives budget.approvalDate."""
+    by_id = {x["id"]: x for x in package["projects"]}
+    q2 = by_id["ql61c-phase2"]["budget"]
+    assert q2["description"] == ("Tổng mức đầu tư: Điều chỉnh, nguồn không ghi ngày, khoảng"
+                                 " / Total investment: adjusted, undated, approximately")
+    assert "approvalDate" not in q2
+    assert "≥" not in by_id["chau-doc-can-tho-soc-trang-expressway"]["budget"]["description"]
+    assert "at least" in by_id["chau-doc-can-tho-soc-trang-expressway"]["budget"][
+        "description"]
+    from tests.factories import make_project
+    from tracker.models import InvestmentEstimate
+
+    with seeded_app.extensions["tracker"].sessions() as s, transaction(s):
+        p = make_project("approved-road")
+        p.estimates = [InvestmentEstimate(seq=1, key="qd", amount_vnd=5, as_of=date(
+            2026, 11, 20), as_of_precision="day", basis="approved", qualifier="exact")]
+        s.add(p)
+    doc = seeded_app.test_client().get("/api/v1/oc4ids.json?q=approved-road").get_json()
+    [one] = doc["projects"]
+    assert one["budget"]["approvalDate"] == "2026-11-20T00:00:00+07:00"
+    assert one["budget"]["description"] == ("Tổng mức đầu tư: Được duyệt, 2026-11-20 / "
+                                            "Total investment: approved, 2026-11-20")
 
 
 def test_suspended_status_is_omitted(seeded_app):

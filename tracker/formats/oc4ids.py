@@ -14,7 +14,9 @@ Mapping (ours -> OC4IDS):
   planned_start/_end        period.startDate / endDate, only when known to the day (OC4IDS
                             dates are instants; a year is not a day)
   actual_end (completed)    completion.endDate, likewise
-  total_investment_vnd      budget.amount {amount, currency "VND"}
+  total_investment_vnd      budget.amount {amount, currency "VND"}; budget.description says
+                            what the figure is (its basis, date and qualifier, both languages);
+                            budget.approvalDate when it is an approved figure dated to the day
   funding lines             budget.budgetBreakdowns[] (0.9.4 and later): one group "funding"
                             whose budgetBreakdown[] has a line each: id, description (source
                             type, province and note), amount in VND when stated, period = the
@@ -91,10 +93,31 @@ def _parties(p: Any) -> list[dict[str, Any]]:
     return parties
 
 
+def _figure_words(p: Any) -> str:
+    """What the total is, in both languages: "Tổng mức đầu tư: Điều chỉnh, nguồn không ghi
+    ngày, khoảng / Total investment: adjusted, undated, approximately"."""
+    words: dict[str, list[str]] = {"vi": [], "en": []}
+    for terms, code in ((vocab.ESTIMATE_BASES, p.total_investment_basis),
+                        (vocab.QUALIFIERS, p.total_investment_qualifier)):
+        term = vocab.lookup(terms, code) if code and code != "exact" else None
+        if term is not None:
+            words["vi"].append(term.vi if not words["vi"] else term.vi.lower())
+            words["en"].append(term.en.lower())
+    day = p.total_investment_as_of_iso
+    for lang, undated in (("vi", "nguồn không ghi ngày"), ("en", "undated")):
+        words[lang].insert(min(1, len(words[lang])), day or undated)
+    return (f"Tổng mức đầu tư: {', '.join(words['vi'])} / "
+            f"Total investment: {', '.join(words['en'])}")
+
+
 def _budget(p: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if p.total_investment_vnd is not None:
         out["amount"] = {"amount": p.total_investment_vnd, "currency": "VND"}
+        out["description"] = _figure_words(p)
+        if p.total_investment_basis == "approved" and \
+                p.total_investment_as_of_precision == "day":
+            out["approvalDate"] = _day_start(p.total_investment_as_of)
     breakdown = []
     for fl in p.funding_lines:
         source = vocab.lookup(vocab.FUNDING_SOURCES, fl.source_type)
