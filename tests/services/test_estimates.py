@@ -23,6 +23,7 @@ from tracker.services.base import transaction
 
 LAN = Actor("lan", None)
 SOURCE = "sxd-2026-11"
+TODAY = date(2026, 12, 1)
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def record(session, project, version=None, **values):
     raw = {"amount_vnd": 1_200_000_000_000, "as_of": "2026-11-20", "basis": "approved",
            "source": SOURCE, **values}
     return service.record_estimate(session, LAN, project, raw,
-                                   expected_version=version or project.version_id)
+                                   expected_version=version or project.version_id, today=TODAY)
 
 
 def keys(project):
@@ -109,17 +110,28 @@ def test_every_wrong_field_is_named_at_once_and_nothing_is_written(session, road
         service.record_estimate(session, LAN, road, {
             "amount_vnd": -5, "as_of": "20/11/2026", "basis": "guess", "qualifier": "maybe",
             "original_currency": "yen", "source": "no-such-source"},
-            expected_version=road.version_id)
+            expected_version=road.version_id, today=TODAY)
     fields = [e["field"] for e in caught.value.errors]
     for name in ("amount_vnd", "as_of", "basis", "qualifier", "original_currency", "source"):
         assert name in fields, caught.value.errors
     assert dump(engine_of(session)) == before
 
 
+def test_a_figure_dated_after_today_is_refused(session, road):
+    before = dump(engine_of(session))
+    with pytest.raises(InvalidFields) as caught:
+        record(session, road, as_of="2026-12-02")
+    assert [e["field"] for e in caught.value.errors] == ["as_of"]
+    assert "after today (2026-12-01)" in caught.value.errors[0]["message"]
+    assert dump(engine_of(session)) == before
+    record(session, road, as_of="2026-12")  # this month: its first day is not after today
+
+
 def test_an_estimate_needs_its_date_basis_amount_and_source(session, road):
     before = dump(engine_of(session))
     with pytest.raises(InvalidFields) as caught:
-        service.record_estimate(session, LAN, road, {}, expected_version=road.version_id)
+        service.record_estimate(session, LAN, road, {}, expected_version=road.version_id,
+                                today=TODAY)
     assert {e["field"] for e in caught.value.errors} == {"amount_vnd", "as_of", "basis",
                                                          "source"}
     assert dump(engine_of(session)) == before
@@ -132,7 +144,8 @@ def test_a_stale_or_missing_version_is_refused_with_nothing_written(session, roa
         record(session, road, version=1, amount_vnd=2_000_000_000_000)
     assert [c["kind"] for c in caught.value.changes] == ["estimate"]
     with pytest.raises(PreconditionRequired):
-        service.record_estimate(session, LAN, road, {"amount_vnd": 1}, expected_version=None)
+        service.record_estimate(session, LAN, road, {"amount_vnd": 1}, expected_version=None,
+                                today=TODAY)
     assert dump(engine_of(session)) == before
 
 

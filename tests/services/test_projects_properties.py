@@ -132,7 +132,8 @@ def test_random_edits_keep_history_current_values_and_trail_in_step(session, ste
                 service.edit_project(session, actor, p, value, expected_version=p.version_id)
             elif what == "estimate":
                 estimate_service.record_estimate(session, actor, p, value,
-                                                 expected_version=p.version_id)
+                                                 expected_version=p.version_id,
+                                                 today=date(2026, 11, 21))
             elif what == "geometry":
                 service.edit_project(session, actor, p, {
                     "geometry": value, "geometry_accuracy": "digitised"},

@@ -208,7 +208,8 @@ def record_estimate(session: Session, write: Write, code: str) -> Reply:
     values, errors = _fields(_json_body(write), (*estimate_service.ESTIMATE_FIELDS, *SOURCE),
                              code)
     estimate_service.record_estimate(session, _actor(write.user), project, values,
-                                     expected_version=version, refused=errors)
+                                     expected_version=version, today=write.request.today,
+                                     refused=errors)
     estimates = write.request.url(f"{PREFIX}/projects/{code}/estimates")
     return _project_reply(project, write, 201, {"Location": estimates})
 

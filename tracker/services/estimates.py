@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -79,11 +80,12 @@ def _place(session: Session, project: Project, new: InvestmentEstimate) -> None:
 
 
 def record_estimate(session: Session, actor: Actor, project: Project, raw: Mapping[str, Any],
-                    *, expected_version: int | None,
+                    *, expected_version: int | None, today: date,
                     refused: list[dict[str, str]] | None = None) -> Written:
     """Add a dated estimate (amount_vnd, as_of, basis, qualifier, original_amount with
-    original_currency, note, note_en, source; key optional). When it is the latest, the
-    project's total, its basis, date and qualifier become the estimate's."""
+    original_currency, note, note_en, source; key optional), dated no later than `today`
+    (a figure is recorded once a source gives it). When it is the latest, the project's
+    total, its basis, date and qualifier become the estimate's."""
     check_version(session, project, expected_version)
     label = f"project {shown(project.code)}: estimate"
     errors: list[dict[str, str]] = list(refused or [])
@@ -98,6 +100,9 @@ def record_estimate(session: Session, actor: Actor, project: Project, raw: Mappi
     errors += [e for e in problems if e["field"] not in unreadable]
     if clean is not None and not typed_key:
         clean["key"] = None
+    if clean is not None and clean["as_of"] is not None and clean["as_of"] > today:
+        errors.append({"field": "as_of", "message": f"{label}: as_of {clean['as_of']} is after "
+                       f"today ({today.isoformat()}): record a figure once a source gives it"})
     reported = {e["field"] for e in errors}
     errors += [e for e in _estimate_needs(project, {**given, "key": typed_key}, label)
                if e["field"] not in reported]

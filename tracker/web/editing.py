@@ -236,8 +236,8 @@ def estimate(code: str) -> Any:
         raw["original_currency"] = raw["original_currency"].strip().upper()
     refusal = _write(lambda: estimate_service.record_estimate(
         db_session(), Actor.of(_me()), project, {**raw, "source": _source(form)},
-        expected_version=read, refused=unreadable_errors(unreadable)),
-        "editing/estimate.html", form, project, read)
+        expected_version=read, today=state().today(),
+        refused=unreadable_errors(unreadable)), "editing/estimate.html", form, project, read)
     return refusal or _saved(project, "estimate")
 
 
