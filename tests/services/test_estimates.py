@@ -16,7 +16,7 @@ from tracker.audit import Actor
 from tracker.errors import InvalidFields, PreconditionFailed, PreconditionRequired
 from tracker.models import AuditEntry, InvestmentEstimate, Source
 from tracker.queries.filter import ProjectFilter
-from tracker.queries.history import changes_between
+from tracker.queries.history import changes_between, register_as_of
 from tracker.queries.select import get_project
 from tracker.services import estimates as service
 from tracker.services.base import transaction
@@ -170,3 +170,22 @@ def test_the_brief_lists_estimates_dated_in_its_window(session, road):
         (date(2026, 6, 30), None, 1_200_000_000_000)]
     assert session.scalar(select(InvestmentEstimate.id).where(
         InvestmentEstimate.as_of > date(2026, 12, 1))) is None
+
+
+def test_the_register_of_a_past_day_has_the_total_of_that_day(session, road):
+    """A brief or a review of a past day shows the estimate known then: the adjusted figure
+    of mid-2025 before the approved one of November 2026, nothing before either."""
+    record(session, road, amount_vnd=1_200_000_000_000, as_of="2025-06", basis="adjusted",
+           qualifier="approximate")
+    record(session, road, amount_vnd=1_500_000_000_000, as_of="2026-11-20")
+
+    def total(day):
+        [row] = [r for r in register_as_of(session, ProjectFilter(programme_role="all"), day)
+                 if r["code"] == "test-road"]
+        return (row["total_investment_vnd"], row["total_investment_basis"],
+                row["total_investment_qualifier"])
+
+    assert total(date(2026, 12, 1)) == (1_500_000_000_000, "approved", "exact")
+    assert total(date(2026, 11, 19)) == (1_200_000_000_000, "adjusted", "approximate")
+    assert total(date(2025, 5, 31)) == (None, None, None)  # no figure known yet
+    assert get_project(session, "test-road").total_investment_vnd == 1_500_000_000_000

@@ -6,8 +6,11 @@ model's rule: the status of the latest update, the latest known progress and dis
 register of today equals the current values and a past day shows the state of that day. A
 project whose first update is dated after the day did not exist yet in the register and is
 absent (its row's `created_at` is when it was loaded, not when it became a fact: a seed loaded
-today carries history from 2021). Facts the history does not date (total investment, length,
-planned dates) are the project's current ones.
+today carries history from 2021). A project's total investment on a day is, like the model's,
+the last of its estimates in the sources' order, counting only those before the first one
+dated after the day (an undated figure of the sources counts where they list it); with no
+estimate then, it is unknown. Facts the history does not date (a total typed without
+estimates, length, planned dates) are the project's current ones.
 
 `changes(since, until)` lists what happened in between, dated: status changes, new projects,
 disbursement changes, new investment estimates (by the date the source gives them), planned
@@ -59,13 +62,41 @@ class Update:
     disbursed_vnd: int | None
 
 
+@dataclass(frozen=True)
+class Estimate:
+    as_of: date | None
+    precision: str | None
+    amount_vnd: int
+    basis: str | None
+    qualifier: str
+
+
+def total_on(estimates: list[Estimate], day: date) -> dict[str, Any]:
+    """The total investment fields on `day` from the estimates in the sources' order."""
+    known: Estimate | None = None
+    for e in estimates:
+        if e.as_of is not None and e.as_of > day:
+            break
+        known = e
+    if known is None:
+        return {"total_investment_vnd": None, "total_investment_basis": None,
+                "total_investment_as_of": None, "total_investment_as_of_precision": None,
+                "total_investment_qualifier": None}
+    return {"total_investment_vnd": known.amount_vnd, "total_investment_basis": known.basis,
+            "total_investment_as_of": known.as_of,
+            "total_investment_as_of_precision": known.precision,
+            "total_investment_qualifier": known.qualifier}
+
+
 @dataclass
 class Timeline:
-    """A selected project: its undated facts (the record's names) and its dated updates in
-    order (on the same day the later entry wins, as in the model)."""
+    """A selected project: its undated facts (the record's names), its dated updates in
+    order (on the same day the later entry wins, as in the model) and its investment
+    estimates in the sources' order."""
 
     project: dict[str, Any]
     updates: list[Update] = field(default_factory=list)
+    estimates: list[Estimate] = field(default_factory=list)
 
     def state(self, day: date) -> dict[str, Any] | None:
         """The project's register row on `day`; None when it had no update yet."""
@@ -75,7 +106,8 @@ class Timeline:
         last = seen[-1]
         progress = [u.progress_pct for u in seen if u.progress_pct is not None]
         disbursed = [u.disbursed_vnd for u in seen if u.disbursed_vnd is not None]
-        return {**self.project, "status": last.status,
+        total = total_on(self.estimates, day) if self.estimates else {}
+        return {**self.project, **total, "status": last.status,
                 "progress_pct": progress[-1] if progress else None,
                 "disbursed_vnd": disbursed[-1] if disbursed else None,
                 "update_as_of": last.as_of, "update_as_of_precision": last.precision,
@@ -107,6 +139,13 @@ def timelines(session: Session, f: ProjectFilter, until: date) -> list[Timeline]
                    u.disbursed_vnd).where(u.project_id.in_(ids), u.as_of <= until)
             .order_by(u.project_id, u.as_of, u.id)).all():
         out[pid].updates.append(Update(as_of, precision, status, progress, disbursed))
+    e = InvestmentEstimate
+    for row in conn.execute(
+            select(e.project_id, e.as_of, e.as_of_precision, e.amount_vnd, e.basis,
+                   e.qualifier).where(e.project_id.in_(ids)).order_by(e.project_id, e.seq)
+            ).all():
+        out[row.project_id].estimates.append(Estimate(
+            row.as_of, row.as_of_precision, row.amount_vnd, row.basis, row.qualifier))
     pp = ProjectProvince
     for pid, province in conn.execute(select(pp.project_id, pp.province)
                                       .where(pp.project_id.in_(ids))
@@ -210,23 +249,15 @@ def disbursement_changes(ctx: ChangeContext) -> list[Change]:
 def new_estimates(ctx: ChangeContext) -> list[Change]:
     """Estimates of the total investment dated in the window, each against the one before it
     in the sources' order (old: that estimate's amount, or None for the first)."""
-    by_id = {line.project["id"]: line.project for line in ctx.lines}
-    if not by_id:
-        return []
-    e = InvestmentEstimate
-    ids: Any = list(by_id) if len(by_id) <= 2000 else None
-    stmt = select(e.project_id, e.as_of, e.as_of_precision, e.amount_vnd, e.basis)
-    if ids is not None:
-        stmt = stmt.where(e.project_id.in_(ids))
     out = []
-    previous: dict[int, int] = {}
-    for pid, as_of, precision, amount, basis in ctx.session.execute(
-            stmt.order_by(e.project_id, e.seq)).all():
-        p = by_id.get(pid)
-        if p is not None and as_of is not None and ctx.in_window(as_of):
-            out.append(replace(_change("estimate", p, as_of, precision or "day",
-                                       previous.get(pid), amount), detail=basis))
-        previous[pid] = amount
+    for line in ctx.lines:
+        previous: int | None = None
+        for e in line.estimates:
+            if e.as_of is not None and ctx.in_window(e.as_of):
+                out.append(replace(_change("estimate", line.project, e.as_of,
+                                           e.precision or "day", previous, e.amount_vnd),
+                                   detail=e.basis))
+            previous = e.amount_vnd
     return out
 
 
