@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 from bench.bench_api import WRK, populate, servers
 from bench.synthetic import CODE_PREFIX
 
+BENCH_SOURCE = "bench-source"
+
 N = 10_000
 DURATION = 15
 WRITERS = 16
@@ -48,15 +50,19 @@ STATUSES = ("preparation", "under_construction", "completed")
 
 
 def _token(database_url: str) -> str:
-    """An editor and a token, made as `tracker user add` and `tracker token create` do."""
+    """An editor and a token, made as `tracker user add` and `tracker token create` do, and
+    the source the status updates cite (every update cites one)."""
     from tracker import auth, create_app
     from tracker.audit import CLI
+    from tracker.models import Source
 
     app = create_app({"database_url": database_url})
     st = app.extensions["tracker"]
     with st.sessions() as s:
         user = auth.create_user(s, CLI, "bench", "Bench editor", "editor", "bench password 1")
         _row, plain = auth.create_token(s, CLI, user, "bench")
+        s.add(Source(key=BENCH_SOURCE, publisher="Bench"))
+        s.commit()
     st.engine.dispose()
     return plain
 
@@ -99,7 +105,7 @@ def writer(base: str, token: str, seed: int, stop: threading.Event,
             kind, method, path = "update", "POST", f"{url}/updates"
             body = {"as_of": f"2026-{rng.randint(1, 11):02d}-{rng.randint(1, 28):02d}",
                     "status": rng.choice(STATUSES), "progress_pct": rng.randint(0, 100),
-                    "note": "bench"}
+                    "note": "bench", "source": BENCH_SOURCE}
         t0 = time.perf_counter()
         status, _h, answer = client.call(method, path, body, {"If-Match": tag})
         elapsed = (time.perf_counter() - t0) * 1000

@@ -77,8 +77,8 @@ def test_a_write_through_one_process_is_seen_at_once_through_the_other(two):
 
     # and back: a status update through B is the current status through A at once
     status, headers, _ = call(b, f"{URL}/updates", "POST",
-                              {"as_of": "2026-11-30", "status": "under_construction"},
-                              {**lan, "If-Match": new_tag})
+                              {"as_of": "2026-11-30", "status": "under_construction",
+                               "source": "mpi-1319-bkhdt"}, {**lan, "If-Match": new_tag})
     assert status == 201
     record = json.loads(call(a, URL)[2])
     assert record["status"] == "under_construction"

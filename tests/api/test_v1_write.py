@@ -23,13 +23,14 @@ URL = f"/api/v1/projects/{CODE}"
 NEW = {"code": "dt999-new", "name_vi": "Đường tỉnh 999", "kind": "road", "status": "proposed",
        "provinces": ["hau-giang"], "as_of": "2026-11",
        "geometry": {"type": "LineString", "coordinates": [[105.5, 9.8], [105.6, 9.9]]},
-       "geometry_accuracy": "approximate"}
+       "geometry_accuracy": "approximate", "source": "mpi-1319-bkhdt"}
 # (name, method, url, body, needs If-Match, the least role)
 WRITES = [
     ("create", "POST", "/api/v1/projects", NEW, False, "editor"),
     ("edit", "PATCH", URL, {"name_en": "Renamed"}, True, "editor"),
     ("update", "POST", f"{URL}/updates", {"as_of": "2026-11-30", "status": "under_construction",
-                                           "progress_pct": 5}, True, "editor"),
+                                           "progress_pct": 5, "source": "mpi-1319-bkhdt"},
+     True, "editor"),
     ("estimate", "POST", f"{URL}/estimates", {"amount_vnd": 3_700_000_000_000,
                                                "as_of": "2026-11-20", "basis": "approved",
                                                "source": "mpi-1319-bkhdt"}, True, "editor"),
@@ -170,7 +171,8 @@ def test_components_read_can_be_sent_back_and_the_province_filter_follows(seeded
 def test_a_write_returns_the_new_version_and_the_old_etag_is_refused(seeded_app, api, people):
     warm(api, people["lan"])
     first = etag(api)
-    r = api.patch(URL, json={"name_en": "Renamed", "stated_length_km": 37.2},
+    r = api.patch(URL, json={"name_en": "Renamed", "stated_length_km": 37.2,
+                             "source": "mpi-1319-bkhdt"},
                   headers=bearer(people["lan"], **{"If-Match": first}))
     assert r.status_code == 200 and r.json["name_en"] == "Renamed"
     second = r.headers["ETag"]
@@ -236,7 +238,8 @@ def test_422_names_every_wrong_field_and_nothing_changes(seeded_app, api, people
                                             "progress_pct": "ten", "author": "someone"},
                    headers=headers)
     assert bad.status_code == 422
-    assert {e["field"] for e in bad.json["errors"]} == {"status", "progress_pct", "author"}
+    assert {e["field"] for e in bad.json["errors"]} == {"status", "progress_pct", "author",
+                                                        "source"}
     create = api.post("/api/v1/projects", json={**NEW, "code": CODE}, headers=headers)
     assert create.status_code == 422 and [e["field"] for e in create.json["errors"]] == ["code"]
     assert dump(engine(seeded_app)) == before
@@ -346,7 +349,9 @@ def test_openapi_core_validates_the_write_answers(spec, api, people):
         ("PATCH", URL, {"name_en": "x"}, {**lan, "If-Match": '"old"'}, 412),
         ("PATCH", URL, {"name_en": "x"}, {**lan, "If-Match": None}, 200),
         ("POST", f"{URL}/updates", {"as_of": "2026", "status": "proposed"},
-         {**lan, "If-Match": None}, 201),
+         {**lan, "If-Match": None}, 422),
+        ("POST", f"{URL}/updates", {"as_of": "2026", "status": "proposed",
+                                     "source": "mpi-1319-bkhdt"}, {**lan, "If-Match": None}, 201),
         ("POST", f"{URL}/estimates", {"amount_vnd": 1}, {**lan, "If-Match": None}, 422),
         ("POST", f"{URL}/estimates", {"amount_vnd": 3_700_000_000_000, "as_of": "2026-11",
                                       "basis": "adjusted", "source": "mpi-1319-bkhdt"},

@@ -51,6 +51,7 @@ def test_an_editor_edits_records_an_update_draws_and_sees_it_everywhere(editor, 
     page.get_by_label("Tên tiếng Việt").fill(TYPED)
     page.get_by_label("Tổng mức đầu tư (đồng)").fill("1.234.000.000.000")
     page.screenshot(path=str(output_dir / "edit-form.png"), full_page=True)
+    page.get_by_label("Nguồn", exact=True).select_option("baohaugiang")
     page.get_by_role("button", name="Lưu thay đổi").click()
     page.wait_for_url(f"**/projects/{CODE}?saved=edit")
     assert page.locator("h1.project-name").inner_text() == TYPED
@@ -62,6 +63,7 @@ def test_an_editor_edits_records_an_update_draws_and_sees_it_everywhere(editor, 
     page.get_by_label("Trạng thái").select_option("completed")
     page.get_by_label("Tiến độ (%)").fill("100")
     page.get_by_label("Ghi chú (tiếng Việt)").fill("Đã thông xe <b>toàn tuyến</b>")
+    page.get_by_label("Nguồn", exact=True).select_option("baohaugiang")
     page.get_by_role("button", name="Ghi cập nhật").click()
     page.wait_for_url(f"**/projects/{CODE}?saved=status_update")
     assert "Đã thông xe <b>toàn tuyến</b>" in page.locator(".timeline").inner_text()

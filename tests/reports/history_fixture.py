@@ -56,7 +56,8 @@ def build_history(session):
     session.commit()
     written = service.edit_project(session, Actor("lan"), slipped,
                                    {"planned_end": "2027-06-30"},
-                                   expected_version=slipped.version_id)
+                                   expected_version=slipped.version_id,
+                                   source={"key": "hx-quyet-dinh", "publisher": "UBND"})
     entry = session.scalar(select(AuditEntry).where(AuditEntry.id == written.entry.id))
     entry.at = datetime(2026, 6, 1, 3, 0)  # the trail's UTC: 10:00 in Vietnam
     session.commit()

@@ -33,6 +33,7 @@ def road(session):
     p = make_project("test-road", total_investment_vnd=1_000_000_000_000)
     with transaction(session):
         session.add(p)
+        session.add(Source(key="sxd", publisher="Sở Xây dựng"))
     return p
 
 
@@ -73,7 +74,7 @@ def test_create_writes_the_project_its_first_update_and_one_audit_entry(session)
 def test_an_edit_changes_only_what_it_names_and_audits_old_and_new(session, road):
     service.edit_project(session, LAN, road, {"name_en": "A new name", "planned_end": "2027-06",
                                               "provinces": ["can-tho", "hau-giang"]},
-                         expected_version=1)
+                         expected_version=1, source="sxd")
     session.expire_all()
     p = get_project(session, "test-road")
     assert (p.name_en, p.partial_date("planned_end"), p.province_codes) == (
@@ -83,7 +84,7 @@ def test_an_edit_changes_only_what_it_names_and_audits_old_and_new(session, road
     assert entry.kind == "edit" and entry.project_version == 2
     assert {c["field"]: (c["old"], c["new"]) for c in entry.change_list} == {
         "name_en": ("Test road", "A new name"), "planned_end": (None, "2027-06"),
-        "provinces": (["hau-giang"], ["can-tho", "hau-giang"])}
+        "provinces": (["hau-giang"], ["can-tho", "hau-giang"]), "sources": ([], ["sxd"])}
 
 
 def test_a_patch_that_changes_nothing_writes_nothing(session, road):
@@ -108,16 +109,16 @@ def test_geometry_alone_is_a_geometry_entry(session, road):
 def test_a_status_update_moves_the_current_values_only_when_it_is_the_latest(session, road):
     service.record_update(session, LAN, road, {
         "as_of": "2026-10-15", "status": "under_construction", "progress_pct": 30,
-        "disbursed_vnd": 100_000_000_000}, expected_version=1, author="Lan")
+        "disbursed_vnd": 100_000_000_000, "source": "sxd"}, expected_version=1, author="Lan")
     assert (road.status, road.progress_pct, road.version_id) == ("under_construction", 30, 2)
-    service.record_update(session, LAN, road, {"as_of": "2025", "status": "preparation"},
-                          expected_version=2)
+    service.record_update(session, LAN, road, {"as_of": "2025", "status": "preparation",
+                                               "source": "sxd"}, expected_version=2)
     session.expire_all()
     p = get_project(session, "test-road")
     assert p.status == "under_construction" and len(p.updates) == 3 and p.version_id == 3
     first, second = entries(session, p)
     assert {c["field"] for c in first.change_list} == {
-        "status", "progress_pct", "disbursed_vnd", "update"}
+        "status", "progress_pct", "disbursed_vnd", "update", "sources"}
     assert [c["field"] for c in second.change_list] == ["update"]  # history only
     assert second.change_list[0]["new"]["status"] == "preparation"
 
@@ -143,7 +144,8 @@ def test_every_wrong_field_is_reported_and_nothing_is_written(session, road):
 
 
 def test_a_stale_or_missing_version_is_refused_with_what_changed_since(session, road):
-    service.edit_project(session, LAN, road, {"governing_body": "Sở GTVT"}, expected_version=1)
+    service.edit_project(session, LAN, road, {"governing_body": "Sở GTVT"}, expected_version=1,
+                         source="sxd")
     before = dump(session.get_bind())
     with pytest.raises(PreconditionFailed) as caught:
         service.edit_project(session, Actor("minh"), road, {"governing_body": "UBND"},
@@ -151,7 +153,7 @@ def test_a_stale_or_missing_version_is_refused_with_what_changed_since(session, 
     assert caught.value.current_version == 2
     [change] = caught.value.changes
     assert (change["actor"], change["kind"], change["fields"]) == (
-        "lan", "edit", ["governing_body"])
+        "lan", "edit", ["governing_body", "sources"])
     with pytest.raises(PreconditionRequired):
         service.record_update(session, LAN, road, {"as_of": "2026", "status": "proposed"},
                               expected_version=None)
@@ -203,6 +205,28 @@ def test_a_soft_deleted_project_leaves_every_view_and_export(session, road):
         StatusUpdate.project_id == bridge.id)) == 1  # the history stays
     [entry] = entries(session, bridge)
     assert entry.kind == "delete" and entry.change_list[0]["field"] == "deleted_at"
+
+
+def test_a_fact_or_a_status_without_its_source_is_refused(session, road):
+    """The seed's and the import's rule for every writer: a changed fact (roles, length,
+    money, dates) and a status update cite their source; a name or a geometry need not."""
+    before = dump(session.get_bind())
+    for change in (
+            lambda: service.edit_project(session, LAN, road, {"planned_end": "2028"},
+                                         expected_version=1),
+            lambda: service.record_update(session, LAN, road, {"as_of": "2026",
+                                                               "status": "preparation"},
+                                          expected_version=1),
+            lambda: service.create_project(session, LAN, {
+                "code": "no-src", "name_vi": "Đường", "kind": "road", "status": "proposed"},
+                today=TODAY)):
+        with pytest.raises(InvalidFields) as caught:
+            change()
+        [error] = caught.value.errors
+        assert error["field"] == "source" and "cites its source" in error["message"]
+    assert dump(session.get_bind()) == before
+    service.edit_project(session, LAN, road, {"name_en": "Renamed"}, expected_version=1)
+    assert get_project(session, "test-road").version_id == 2
 
 
 def test_a_new_source_is_written_only_with_the_change_that_cites_it(session, road):

@@ -51,7 +51,8 @@ edits = st.fixed_dictionaries({}, optional={
     "provinces": st.lists(st.sampled_from(vocab.codes(vocab.PROVINCES)), unique=True),
 })
 updates = st.fixed_dictionaries({
-    "as_of": partial_dates(), "status": st.sampled_from(vocab.codes(vocab.STATUSES))},
+    "as_of": partial_dates(), "status": st.sampled_from(vocab.codes(vocab.STATUSES)),
+    "source": st.just("prop-src")},
     optional={"progress_pct": st.one_of(st.none(), st.floats(0, 100), st.just(150.0)),
               "disbursed_vnd": st.one_of(st.none(), st.integers(0, TOTAL)),
               "note": maybe_text})
@@ -129,7 +130,8 @@ def test_random_edits_keep_history_current_values_and_trail_in_step(session, ste
         before = service.snapshot(p), p.version_id
         try:
             if what == "edit":
-                service.edit_project(session, actor, p, value, expected_version=p.version_id)
+                service.edit_project(session, actor, p, value, expected_version=p.version_id,
+                                     source="prop-src")
             elif what == "estimate":
                 estimate_service.record_estimate(session, actor, p, value,
                                                  expected_version=p.version_id,

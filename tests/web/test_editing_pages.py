@@ -48,11 +48,14 @@ def client_of(app, who: str | None):
 def filled(name: str, values: dict) -> dict:
     """A valid submission of each form (from what the form showed)."""
     if name == "create":
-        values.update(code="dt999-moi", name_vi="Đường tỉnh 999", provinces=["hau-giang"])
+        values.update(code="dt999-moi", name_vi="Đường tỉnh 999", provinces=["hau-giang"],
+                      source="mpi-1319-bkhdt")
     elif name == "edit":
-        values.update(name_en="Renamed in the form", stated_length_km="37,2")
+        values.update(name_en="Renamed in the form", stated_length_km="37,2",
+                      source="mpi-1319-bkhdt")
     elif name == "update":
-        values.update(as_of="30/11/2026", status="under_construction", progress_pct="12,5")
+        values.update(as_of="30/11/2026", status="under_construction", progress_pct="12,5",
+                      source="mpi-1319-bkhdt")
     elif name == "components":
         values.update({"rows-0-province": "hau-giang", "rows-0-stated_length_km": "37,152",
                        "source": "mpi-1319-bkhdt"})
@@ -130,9 +133,11 @@ def refused_form(people, url: str, lang: str, typed: dict, words: dict) -> tuple
 
 @pytest.mark.parametrize(("lang", "words"), [
     ("vi", {"progress_pct": "Tiến độ là một số từ 0 đến 100.",
-            "as_of": "Cần ngày tính đến", "disbursed_vnd": "Cần một số nguyên"}),
+            "as_of": "Cần ngày tính đến", "disbursed_vnd": "Cần một số nguyên",
+            "source": "Chọn một nguồn"}),
     ("en", {"progress_pct": "Progress is a number from 0 to 100.",
-            "as_of": "The as-of date is needed", "disbursed_vnd": "A whole number"}),
+            "as_of": "The as-of date is needed", "disbursed_vnd": "A whole number",
+            "source": "Choose a source"}),
 ])
 def test_every_fields_error_is_next_to_it_in_the_readers_language(people, lang, words):
     _errors, kept = refused_form(people, f"{PAGE}/update", lang, {
@@ -242,7 +247,7 @@ def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):
     url = f"{PAGE}/edit"
     mine = form_values(lan.get(url).text, url)
     theirs = form_values(an.get(url).text, url)
-    theirs["governing_body"] = "Sở Giao thông vận tải"
+    theirs.update(governing_body="Sở Giao thông vận tải", source="mpi-1319-bkhdt")
     assert an.post(url, data=theirs).status_code == 303
     mine["name_en"] = "My own name"
     r = lan.post(url, data=mine)
@@ -253,7 +258,8 @@ def test_a_stale_form_says_who_changed_what_and_keeps_what_was_typed(people):
     assert kept["name_en"] == "My own name" and kept["version"] == "2"
     with people.extensions["tracker"].sessions() as s:
         assert get_project(s, CODE).name_en != "My own name"
-    again = lan.post(url, data=kept)  # sent again, knowing the other change
+    # sent again, knowing the other change (which it reverts: a fact, so with a source)
+    again = lan.post(url, data={**kept, "source": "mpi-1319-bkhdt"})
     assert again.status_code == 303
     with people.extensions["tracker"].sessions() as s:
         p = get_project(s, CODE)
@@ -450,7 +456,8 @@ def test_typed_markup_and_template_braces_show_as_text_everywhere(people):
     url = f"{PAGE}/edit"
     values = form_values(client.get(url).text, url)
     hostile = "<script>alert(1)</script> {{ 7*7 }} {% if 1 %}x{% endif %}"
-    values.update(name_vi=hostile, governing_body="=HYPERLINK(\"http://evil\")")
+    values.update(name_vi=hostile, governing_body="=HYPERLINK(\"http://evil\")",
+                  source="mpi-1319-bkhdt")
     assert client.post(url, data=values).status_code == 303
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }} {% if 1 %}x{% endif %}"
     for page in (PAGE, "/projects?q=ql61c", "/audit", f"{PAGE}/edit", f"{PAGE}/update"):

@@ -99,7 +99,8 @@ def test_an_update_through_the_write_api_refreshes_every_view(seeded_app):
     assert _views(seeded_app) == STALE
     api = seeded_app.test_client()
     old = api.get(URL).headers["ETag"]
-    r = api.post(f"{URL}/updates", json={"as_of": "2026-11-20", "status": "preparation"},
+    r = api.post(f"{URL}/updates", json={"as_of": "2026-11-20", "status": "preparation",
+                                          "source": "baohaugiang"},
                  headers={"Authorization": f"Bearer {token}", "If-Match": old})
     assert r.status_code == 201, r.get_data(as_text=True)
     assert api.get(URL, headers={"If-None-Match": old}).status_code == 200  # a new ETag
@@ -113,7 +114,7 @@ def test_an_update_through_the_form_refreshes_every_view(seeded_app):
     assert sign_in(client, "lan").status_code == 303
     url = f"/projects/{CODE}/update"
     values = form_values(client.get(url).text, url)
-    values.update(as_of="20/11/2026", status="preparation")
+    values.update(as_of="20/11/2026", status="preparation", source="baohaugiang")
     r = client.post(url, data=values)
     assert r.status_code == 303, field_errors(r.text)
     with seeded_app.extensions["tracker"].sessions() as s:
@@ -129,7 +130,8 @@ def test_a_month_or_year_status_is_shown_at_its_precision(seeded_app, as_of, sho
     token = make_token(seeded_app, "lan")
     api = seeded_app.test_client()
     url = "/api/v1/projects/vam-xang-bridge"
-    r = api.post(f"{url}/updates", json={"as_of": as_of, "status": "under_construction"},
+    r = api.post(f"{url}/updates", json={"as_of": as_of, "status": "under_construction",
+                                          "source": "baohaugiang"},
                  headers={"Authorization": f"Bearer {token}",
                           "If-Match": api.get(url).headers["ETag"]})
     assert r.status_code == 201

@@ -141,11 +141,12 @@ def schemas() -> dict[str, Any]:
     create["as_of"] = {**create["as_of"], "description": "As of (default: today)."}
     error = {"error": {"type": "string"}, "detail": _string()}
     return {
-        "ProjectCreate": {"type": "object", "required": ["code", "name_vi", "kind", "status"],
+        "ProjectCreate": {"type": "object",
+                          "required": ["code", "name_vi", "kind", "status", "source"],
                           "properties": create, "additionalProperties": False},
         "ProjectPatch": {"type": "object", "properties": _attributes(),
                          "additionalProperties": False},
-        "UpdateCreate": {"type": "object", "required": ["as_of", "status"],
+        "UpdateCreate": {"type": "object", "required": ["as_of", "status", "source"],
                          "properties": _update(), "additionalProperties": False},
         "EstimateCreate": {"type": "object",
                            "required": ["amount_vnd", "as_of", "basis", "source"],
@@ -209,7 +210,9 @@ def write_operations() -> dict[str, dict[str, Any]]:
             "patch": _op(
                 "Change a project's values", "Only the fields sent change (the geometry as "
                 "GeoJSON); status, progress and disbursement come from status updates. "
-                "`source` is cited for the changed values.", ["code", "ifMatch"],
+                "`source` is cited for the changed values, and is required when a fact "
+                "changes (roles, programme role, corridor, length, total, dates).",
+                ["code", "ifMatch"],
                 "ProjectPatch", {**_project(200, "Changed (or nothing to change)."),
                                  **_errors(400, 401, 403, 404, 412, 415, 422, 428)},
                 "editProject"),

@@ -31,6 +31,7 @@ from tracker.services.projects import (
     _source,
     check_version,
     clean_fields,
+    needs_source,
     snapshot,
 )
 from tracker.text import shown
@@ -106,9 +107,7 @@ def record_estimate(session: Session, actor: Actor, project: Project, raw: Mappi
     reported = {e["field"] for e in errors}
     errors += [e for e in _estimate_needs(project, {**given, "key": typed_key}, label)
                if e["field"] not in reported]
-    if not raw.get("source"):
-        errors.append({"field": "source", "message": f"{label}: an estimate cites the source "
-                       "that gives it (a stored source's key, or a new source)"})
+    errors += needs_source(raw.get("source"), label, "an estimate")
     source = _source(session, raw.get("source"), label, errors)
     _refuse(errors)
     assert clean is not None and expected_version is not None

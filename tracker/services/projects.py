@@ -29,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker import audit, checks, vocab
 from tracker.audit import Actor
 from tracker.errors import InvalidFields, PreconditionFailed, PreconditionRequired, ValidationError
+from tracker.formats.seedfile import FACT_FIELDS
 from tracker.limits import Limits
 from tracker.models import (
     AuditEntry,
@@ -163,6 +164,15 @@ def _source(session: Session, raw: Any, label: str, errors: list[dict[str, str]]
     return Source(**values)  # written with the change that cites it (cascade), or never
 
 
+def needs_source(raw: Any, label: str, what: str) -> list[dict[str, str]]:
+    """The error of a change that states facts without citing where they come from (the
+    seed's and the import's rule: every figure carries its source)."""
+    if raw is None or raw == "":
+        return [{"field": "source", "message": f"{label}: {what} cites its source (a stored "
+                 "source's key, or a new source)"}]
+    return []
+
+
 def _cite(project: Project, source: Source | None, fields: list[str]) -> None:
     """Link the source to the project as supporting `fields` (added to what it supported)."""
     if source is None:
@@ -281,6 +291,7 @@ def create_project(session: Session, actor: Actor, raw: Mapping[str, Any], *, to
     update, problems = clean_fields(
         lambda v: checks.clean_update(v, f"{label}: first status", total), first, NEW_UPDATE)
     errors += problems
+    errors += needs_source(raw.get("source"), label, "a new project and its first status")
     source = _source(session, raw.get("source"), label, errors)
     code = raw.get("code")
     if clean and session.scalar(select(Project.id).where(Project.code == clean["code"])):
@@ -319,8 +330,8 @@ def edit_project(session: Session, actor: Actor, project: Project, patch: Mappin
                  *, expected_version: int | None, source: Any = None,
                  refused: list[dict[str, str]] | None = None) -> Written:
     """Change some of a project's editable values (any of EDITABLE, the geometry included).
-    The source, if given, is cited for the changed values. A patch that changes nothing
-    writes nothing."""
+    The source is cited for the changed values; a change of a fact (FACT_FIELDS: roles,
+    lengths, money, dates) needs one. A patch that changes nothing writes nothing."""
     check_version(session, project, expected_version)
     label = f"project {shown(project.code)}"
     before_values = attributes(project)
@@ -331,6 +342,11 @@ def edit_project(session: Session, actor: Actor, project: Project, patch: Mappin
         lambda v: checks.clean_project(v, label, Limits.of(session)), merged,
         fallback={**before_values, "code": project.code})
     errors += problems
+    if clean is not None:
+        facts = list(dict.fromkeys(public_name(n) for n in differing_values(project, clean)
+                                   if public_name(n) in FACT_FIELDS))
+        if facts:
+            errors += needs_source(source, label, f"a change of {', '.join(facts)}")
     cited = _source(session, source, label, errors)
     _refuse(errors)
     assert clean is not None and expected_version is not None
@@ -363,6 +379,7 @@ def record_update(session: Session, actor: Actor, project: Project, raw: Mapping
         lambda v: checks.clean_update(v, label, project.total_investment_vnd),
         {k: raw[k] for k in UPDATE_FIELDS if k in raw}, NEW_UPDATE)
     errors += problems
+    errors += needs_source(raw.get("source"), label, "a status update")
     source = _source(session, raw.get("source"), label, errors)
     _refuse(errors)
     assert clean is not None and expected_version is not None
