@@ -406,6 +406,9 @@ def _estimate_rules(v: Mapping[str, Any], label: str) -> None:
         raise ValidationError(f"{label}: as_of needs its precision", field="as_of")
     if v.get("as_of_precision") is not None:
         _in(v["as_of_precision"], vocab.DATE_PRECISIONS, label, "as_of_precision")
+    if v.get("original_amount") is None and v.get("original_currency") is not None:
+        raise ValidationError(f"{label}: original_currency needs its original_amount",
+                              field="original_amount")
     if v.get("original_amount") is not None:
         _non_negative(v["original_amount"], label, "original_amount")
         currency = v.get("original_currency")

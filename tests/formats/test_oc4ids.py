@@ -112,8 +112,9 @@ def test_the_budget_says_what_its_figure_is(package, seeded_app):
     gives budget.approvalDate."""
     by_id = {x["id"]: x for x in package["projects"]}
     q2 = by_id["ql61c-phase2"]["budget"]
-    assert q2["description"] == ("Tổng mức đầu tư: Điều chỉnh, nguồn không ghi ngày, khoảng"
-                                 " / Total investment: adjusted, undated, approximately")
+    assert q2["description"] == (
+        "Tổng mức đầu tư: Điều chỉnh, nguồn không ghi ngày, khoảng / "
+        "Total investment: adjusted, the source gives no date, approximately")
     assert "approvalDate" not in q2
     assert "≥" not in by_id["chau-doc-can-tho-soc-trang-expressway"]["budget"]["description"]
     assert "at least" in by_id["chau-doc-can-tho-soc-trang-expressway"]["budget"][

@@ -14,7 +14,7 @@ from tests.db_dump import dump
 from tests.factories import make_project
 from tracker.audit import Actor
 from tracker.errors import InvalidFields, PreconditionFailed, PreconditionRequired
-from tracker.models import AuditEntry, InvestmentEstimate, Source
+from tracker.models import AuditEntry, Source
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.history import changes_between, register_as_of
 from tracker.queries.select import get_project
@@ -112,7 +112,8 @@ def test_every_wrong_field_is_named_at_once_and_nothing_is_written(session, road
             "original_currency": "yen", "source": "no-such-source"},
             expected_version=road.version_id, today=TODAY)
     fields = [e["field"] for e in caught.value.errors]
-    for name in ("amount_vnd", "as_of", "basis", "qualifier", "original_currency", "source"):
+    # a currency without its amount: the register's rule for every estimate names the amount
+    for name in ("amount_vnd", "as_of", "basis", "qualifier", "original_amount", "source"):
         assert name in fields, caught.value.errors
     assert dump(engine_of(session)) == before
 
@@ -168,8 +169,6 @@ def test_the_brief_lists_estimates_dated_in_its_window(session, road):
                                           date(2026, 7, 1)) if c.kind == "estimate"]
     assert [(c.day, c.old, c.new) for c in earlier] == [
         (date(2026, 6, 30), None, 1_200_000_000_000)]
-    assert session.scalar(select(InvestmentEstimate.id).where(
-        InvestmentEstimate.as_of > date(2026, 12, 1))) is None
 
 
 def test_the_register_of_a_past_day_has_the_total_of_that_day(session, road):

@@ -277,14 +277,11 @@ def _group(g: Any) -> dict[str, Any]:
             "corridor_shared": g.corridor_shared, "counted_whole": g.counted_whole}
 
 
-def _statuses(groups: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"status": st.code, "label_vi": st.vi, "label_en": st.en,
-             **_group(groups.get(st.code) or Group())} for st in vocab.STATUSES]
-
-
-def _kinds(groups: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"kind": k.code, "label_vi": k.vi, "label_en": k.en,
-             **_group(groups.get(k.code) or Group())} for k in vocab.KINDS]
+def _by_term(name: str, terms: tuple[vocab.Term, ...], groups: dict[str, Any]
+             ) -> list[dict[str, Any]]:
+    """A group per term of the vocabulary, in its order (an empty group where none)."""
+    return [{name: t.code, "label_vi": t.vi, "label_en": t.en,
+             **_group(groups.get(t.code) or Group())} for t in terms]
 
 
 def key_figures(session: Session, request: Request) -> Reply:
@@ -305,11 +302,11 @@ def key_figures(session: Session, request: Request) -> Reply:
         "total": _group(s.total) if together else None,
         "by_role": [{"programme_role": r.code, "label_vi": r.vi, "label_en": r.en,
                      **_group(s.by_role[r.code]),
-                     "by_status": _statuses(s.by_role_status[r.code]),
-                     "by_kind": _kinds(s.by_role_kind[r.code])}
+                     "by_status": _by_term("status", vocab.STATUSES, s.by_role_status[r.code]),
+                     "by_kind": _by_term("kind", vocab.KINDS, s.by_role_kind[r.code])}
                     for r in vocab.PROGRAMME_ROLES if r.code in s.by_role],
-        "by_status": _statuses(s.by_status) if together else None,
-        "by_kind": _kinds(s.by_kind) if together else None,
+        "by_status": _by_term("status", vocab.STATUSES, s.by_status) if together else None,
+        "by_kind": _by_term("kind", vocab.KINDS, s.by_kind) if together else None,
         "late": [{"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en,
                   "planned_end": p.partial_date("planned_end"), "days_late": days,
                   "status_as_of": p.status_as_of_iso(),

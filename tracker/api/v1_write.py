@@ -223,10 +223,7 @@ def replace_components(session: Session, write: Write, code: str) -> Reply:
     assert write.user is not None
     project = project_or_404(session, code)
     version = _checked(session, write, project)
-    data = _json_body(write)
-    errors = [{"field": shown(k, 60).strip("'"), "message": f"unknown field {shown(k, 60)}; "
-               "the fields are components, source"}
-              for k in data if k not in ("components", "source")]
+    data, errors = _fields(_json_body(write), ("components", *SOURCE), code)
     if "components" not in data:
         errors.append({"field": "components", "message": "components is required: the "
                        "whole list (an empty list removes them all)"})

@@ -24,6 +24,7 @@ from tracker.errors import TrackerError
 from tracker.exports import export_selection
 from tracker.formats.base import CRS_FORMATS
 from tracker.formats.tables import records_to_csv
+from tracker.i18n import gettext
 from tracker.params import parse_crs
 from tracker.queries.filter import ProjectFilter
 from tracker.queries.select import select_projects
@@ -115,7 +116,7 @@ def _length(p: Any) -> str:
     if p.stated_length_km is not None:
         return formatting.stated_km(p.stated_length_km, p.stated_length_decimals)
     if p.length_km is not None:
-        return f"{formatting.km(p.length_km)} (đo trên bản đồ)"
+        return f"{formatting.km(p.length_km)} ({gettext('project.measured', 'vi')})"
     return formatting.no_data()
 
 

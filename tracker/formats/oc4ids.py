@@ -40,6 +40,7 @@ from typing import Any
 
 from tracker import vocab
 from tracker.formats.geojson import geometry_geojson
+from tracker.i18n import gettext
 
 OC4IDS_VERSION = "0.9"  # major.minor, as the package schema asks; validated against 0.9.5
 COUNTRY = "VN"  # ISO 3166-1 alpha-2: the codelist's ISO2 gazetteer
@@ -95,7 +96,7 @@ def _parties(p: Any) -> list[dict[str, Any]]:
 
 def _figure_words(p: Any) -> str:
     """What the total is, in both languages: "Tổng mức đầu tư: Điều chỉnh, nguồn không ghi
-    ngày, khoảng / Total investment: adjusted, undated, approximately"."""
+    ngày, khoảng / Total investment: adjusted, the source gives no date, approximately"."""
     words: dict[str, list[str]] = {"vi": [], "en": []}
     for terms, code in ((vocab.ESTIMATE_BASES, p.total_investment_basis),
                         (vocab.QUALIFIERS, p.total_investment_qualifier)):
@@ -104,8 +105,8 @@ def _figure_words(p: Any) -> str:
             words["vi"].append(term.vi if not words["vi"] else term.vi.lower())
             words["en"].append(term.en.lower())
     day = p.total_investment_as_of_iso
-    for lang, undated in (("vi", "nguồn không ghi ngày"), ("en", "undated")):
-        words[lang].insert(min(1, len(words[lang])), day or undated)
+    for lang in ("vi", "en"):
+        words[lang].insert(min(1, len(words[lang])), day or gettext("project.no_date", lang))
     return (f"Tổng mức đầu tư: {', '.join(words['vi'])} / "
             f"Total investment: {', '.join(words['en'])}")
 

@@ -27,7 +27,6 @@ from tracker.services.projects import (
     _source,
     check_version,
     clean_fields,
-    find_source,
     snapshot,
 )
 from tracker.text import shown
@@ -39,9 +38,6 @@ ALSO_READ = ("source", "stated_length_decimals")
 MAX_COMPONENTS = 50
 # Values known to pass, put in place of a refused one while looking for the next problem.
 NEW_COMPONENT = {"province": None, "name_vi": "-"}
-_STORED = ("province", "name_vi", "name_en", "governing_body", "stated_length_km",
-           "stated_length_decimals", "length_qualifier", "amount_vnd", "amount_qualifier",
-           "note", "note_en")
 
 
 def component_values(c: ProjectComponent) -> dict[str, Any]:
@@ -64,10 +60,9 @@ def _row_source(session: Session, raw: Any, fallback: Source | None, label: str,
         errors.append({"field": f"{where}.source", "message": f"{label}: a component's "
                        f"source is a stored source's key, got {shown(raw)}"})
         return None
-    found = find_source(session, raw.strip())
-    if found is None:
-        errors.append({"field": f"{where}.source",
-                       "message": f"{label}: no source with key {shown(raw)}"})
+    problems: list[dict[str, str]] = []
+    found = _source(session, raw, label, problems)
+    errors += [{**e, "field": f"{where}.{e['field']}"} for e in problems]
     return found
 
 
@@ -144,8 +139,8 @@ def replace_components(session: Session, actor: Actor, project: Project,
             if row is None:
                 row = ProjectComponent(seq=i)
                 project.components.append(row)
-            for name in _STORED:
-                setattr(row, name, values[name])
+            for name, value in values.items():  # what checks.clean_component stores
+                setattr(row, name, value)
             row.source = row_source
         for extra in current[len(wanted):]:
             project.components.remove(extra)

@@ -59,14 +59,18 @@ def _free_key(project: Project, clean: Mapping[str, Any]) -> str:
     return next(k for k in (stem, *(f"{stem}-{i}" for i in range(2, 10_000))) if k not in taken)
 
 
-def _place(session: Session, project: Project, new: InvestmentEstimate) -> None:
-    """Put `new` before the first estimate dated after it (else last). Renumbering moves the
-    later ones up in two flushes (through negative numbers), since each row's UPDATE is
-    checked against the unique (project, seq) on its own."""
-    ordered = sorted(project.estimates, key=lambda e: e.seq)
-    later = next((i for i, e in enumerate(ordered)
-                  if e.as_of is not None and new.as_of is not None and e.as_of > new.as_of),
-                 len(ordered))
+def _position(ordered: list[InvestmentEstimate], day: date) -> int:
+    """Where an estimate dated `day` goes among the estimates in order: before the first one
+    dated after it, else last (then it is the new total)."""
+    return next((i for i, e in enumerate(ordered) if e.as_of is not None and e.as_of > day),
+                len(ordered))
+
+
+def _place(session: Session, project: Project, new: InvestmentEstimate,
+           ordered: list[InvestmentEstimate], later: int) -> None:
+    """Put `new` at `later` among the `ordered` estimates. Renumbering moves the later ones
+    up in two flushes (through negative numbers), since each row's UPDATE is checked
+    against the unique (project, seq) on its own."""
     if later == len(ordered):
         new.seq = max((e.seq for e in ordered), default=0) + 1
         project.estimates.append(new)
@@ -116,16 +120,14 @@ def record_estimate(session: Session, actor: Actor, project: Project, raw: Mappi
     def change() -> AuditEntry:
         values = {**clean, "key": clean.get("key") or _free_key(project, clean)}
         new = InvestmentEstimate(**values, source=source)
-        day = new.as_of
-        assert day is not None  # _estimate_needs
-        current = not any(e.as_of is not None and e.as_of > day
-                          for e in project.estimates)  # it goes last: the new total
+        ordered = sorted(project.estimates, key=lambda e: e.seq)
+        later = _position(ordered, clean["as_of"])
+        current = later == len(ordered)  # it goes last: the new total
         # both before _place's flush: one UPDATE of the project, one version step
         _cite(project, source, ["estimates", "total_investment_vnd"] if current
               else ["estimates"])
         project.updated_at = utcnow()
-        _place(session, project, new)
-        assert (project.latest_estimate() is new) == current
+        _place(session, project, new, ordered, later)
         summary = (f"project {project.code}: estimate {new.key} of {new.amount_vnd} VND as of "
                    f"{new.as_of_iso}" + (" (the current total)" if current else "")
                    + (f" (source {source.key})" if source is not None else ""))
@@ -148,14 +150,6 @@ def _estimate_needs(project: Project, given: Mapping[str, Any], label: str
     if key and any(e.key == key for e in project.estimates):
         errors.append({"field": "key", "message": f"{label}: the project already has an "
                        f"estimate with key {shown(key)}"})
-    if (clean.get("original_amount") is None) != (clean.get("original_currency") is None):
-        errors.append({"field": "original_currency", "message": f"{label}: an amount in "
-                       "another currency needs both original_amount and original_currency"})
-    currency = clean.get("original_currency")
-    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
-        errors.append({"field": "original_currency", "message": f"{label}: original_currency "
-                       f"is an ISO 4217 code of three capital letters (JPY, USD), got "
-                       f"{shown(currency)}"})
     if clean.get("basis") is None:
         errors.append({"field": "basis", "message": f"{label}: say what the figure is: "
                        f"{', '.join(vocab.codes(vocab.ESTIMATE_BASES))}"})
